@@ -1,0 +1,54 @@
+import type { FastCgiServer } from 'node-fastcgi';
+import type { IncomingMessage } from 'node:http';
+import type { CgiEnv } from '../core/env.js';
+import type { Handler } from './http.js';
+import { writeNodeResponse } from './node-response.js';
+
+/**
+ * Where the FastCGI server listens: the socket on fd 0 that a web server's `bin-path` spawn
+ * hands over, a Unix socket path, or a TCP `host:port`.
+ */
+export type FastCgiListen = { readonly kind: 'inherited' } | { readonly kind: 'path'; readonly path: string } | { readonly kind: 'tcp'; readonly host: string; readonly port: number };
+
+/** Parses `--fastcgi PATH` or `--fastcgi HOST:PORT`. */
+export function parseFastCgiListen(text: string): FastCgiListen {
+  const tcp = /^(.*):(\d{1,5})$/.exec(text);
+  if (tcp && !text.includes('/')) return { kind: 'tcp', host: tcp[1] === '' ? '127.0.0.1' : tcp[1] ?? '127.0.0.1', port: Number(tcp[2]) };
+  return { kind: 'path', path: text };
+}
+
+/**
+ * The FastCGI adapter: node-fastcgi decodes the protocol, and its request object carries the
+ * web server's CGI params, which are exactly the env the core reads.
+ */
+export async function serveFastCgi(handler: Handler, listen: FastCgiListen, logError: (m: string) => void): Promise<FastCgiServer> {
+  const fcgi = (await import('node-fastcgi')).default;
+  const server = fcgi.createServer((req: IncomingMessage, res) => {
+    handler(paramsOf(req), req).then(
+      (response) => writeNodeResponse(res, response, logError),
+      (error: unknown) => {
+        logError(`atommq: unhandled: ${error instanceof Error ? error.stack ?? error.message : String(error)}`);
+        res.destroy();
+      });
+  });
+  server.on('protocolError', (error: unknown) => logError(`atommq: FastCGI protocol error: ${String(error)}`));
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    const done = (): void => {
+      server.off('error', reject);
+      resolve();
+    };
+    if (listen.kind === 'inherited') server.listen(done);
+    else if (listen.kind === 'path') server.listen(listen.path, done);
+    else server.listen(listen.port, listen.host, done);
+  });
+  return server;
+}
+
+function paramsOf(req: IncomingMessage): CgiEnv {
+  const params: unknown = (req.socket as unknown as { params?: unknown }).params;
+  if (typeof params !== 'object' || params === null) return {};
+  const env: Record<string, string> = {};
+  for (const [key, value] of Object.entries(params)) if (typeof value === 'string') env[key] = value;
+  return env;
+}

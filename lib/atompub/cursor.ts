@@ -1,0 +1,67 @@
+import { HttpError } from '../core/errors.js';
+import type { FeedRecord, Store } from '../storage/store.js';
+import { parseEtagList, positionFromEtag } from './etag.js';
+
+/** The ways a consumer says where it stopped. Query parameters win over headers. */
+export interface CursorInput {
+  /** `?start_after=` (exclusive; AtomBus). */
+  readonly startAfter: string | undefined;
+  /** `?start_at=` (inclusive; AtomBus). */
+  readonly startAt: string | undefined;
+  /** The `Xlastid` header (exclusive; the original AtomMQ). */
+  readonly lastId: string | undefined;
+  /** The `If-None-Match` header: a feed ETag, or a bare or quoted entry id (AtomBus). */
+  readonly ifNoneMatch: string | undefined;
+}
+
+/** Where a read starts, and what `If-None-Match` named. */
+export interface ResolvedCursor {
+  /** Entries with `seq > position` are returned. */
+  readonly position: number;
+  /** The position `If-None-Match` named, when it named one of this feed's positions. */
+  readonly notModifiedAt: number | undefined;
+}
+
+/**
+ * Resolves a consumer's cursor to a log position. An id is an entry's `atom:id` exactly as
+ * printed, an entry's sequence number, or one of this feed's ETags. An unknown id, or one from
+ * another feed, is a 400; an `If-None-Match` the server does not recognise is ignored, as in
+ * AtomBus.
+ */
+export async function resolveCursor(feed: FeedRecord, input: CursorInput, store: Store): Promise<ResolvedCursor> {
+  const notModifiedAt = input.ifNoneMatch === undefined ? undefined : await ifNoneMatchPosition(feed, input.ifNoneMatch, store);
+  let position: number;
+  if (input.startAfter !== undefined) position = await requirePosition(feed, input.startAfter, 'start_after', store);
+  else if (input.startAt !== undefined) position = await requirePosition(feed, input.startAt, 'start_at', store) - 1;
+  else if (input.lastId !== undefined) position = await requirePosition(feed, input.lastId, 'Xlastid', store);
+  else position = notModifiedAt ?? 0;
+  return { position: Math.max(0, position), notModifiedAt };
+}
+
+async function requirePosition(feed: FeedRecord, id: string, source: string, store: Store): Promise<number> {
+  const position = await findPosition(feed, id.trim(), store);
+  if (position === undefined) throw HttpError.badRequest(`${source} names no entry of this feed: ${id.slice(0, 100)}`);
+  return position;
+}
+
+async function ifNoneMatchPosition(feed: FeedRecord, header: string, store: Store): Promise<number | undefined> {
+  for (const tag of parseEtagList(header)) {
+    const position = await findPosition(feed, tag, store);
+    if (position !== undefined) return position;
+  }
+  return undefined;
+}
+
+/** The position an id names in this feed, or undefined when it names none. */
+async function findPosition(feed: FeedRecord, id: string, store: Store): Promise<number | undefined> {
+  if (/^\d{1,15}$/.test(id)) {
+    const seq = Number(id);
+    return seq <= feed.lastSeq ? seq : undefined;
+  }
+  const fromEtag = positionFromEtag(feed, id);
+  if (fromEtag !== undefined) return fromEtag <= feed.lastSeq ? fromEtag : undefined;
+  if (id.length > 200) return undefined;
+  // RFC 6721 and RFC 5023 §9.1: an atom:id names a member; its first position is used, so a
+  // cursor given as an id may see a later revision again, but never skips one.
+  return (await store.findByAtomId(feed.id, id))?.seq;
+}

@@ -1,0 +1,36 @@
+/**
+ * Every URI the server writes, built from the script's own absolute URL (`base`). In
+ * single-feed mode the script is the feed; in multi-feed mode feeds live under `/feeds/`, as in
+ * AtomBus 1.0405.
+ */
+export class Urls {
+  constructor(readonly base: string, private readonly singleFeed: string | undefined) {}
+
+  /** The feed (collection) URI. */
+  feed(name: string): string {
+    if (this.singleFeed !== undefined) return this.root();
+    return `${this.base}/feeds/${encodeURIComponent(name)}`;
+  }
+
+  /** A member URI; `key` is the member's first sequence number. */
+  member(feedName: string, key: number): string {
+    return this.singleFeed !== undefined ? `${this.base}/entries/${key}` : `${this.feed(feedName)}/entries/${key}`;
+  }
+
+  /** The service document URI. */
+  service(): string {
+    return this.singleFeed !== undefined ? `${this.base}/service` : this.root();
+  }
+
+  /** The feed URI with a query, for self and next links. */
+  feedPage(name: string, query: Readonly<Record<string, string | number | undefined>>): string {
+    const params = new URLSearchParams();
+    for (const [key, value] of Object.entries(query)) if (value !== undefined) params.set(key, String(value));
+    const text = params.toString();
+    return text === '' ? this.feed(name) : `${this.feed(name)}?${text}`;
+  }
+
+  private root(): string {
+    return /^[a-z]+:\/\/[^/]*$/i.test(this.base) ? `${this.base}/` : this.base;
+  }
+}

@@ -1,0 +1,80 @@
+#!/usr/bin/env node
+import { parseArgs } from 'node:util';
+import { parseFastCgiListen } from './adapters/fastcgi.js';
+import { AtomMQ } from './index.js';
+
+/**
+ * `atommq serve`: the standalone server. Every flag has an environment variable, and a flag
+ * wins over its variable.
+ *
+ * | flag | variable | default |
+ * |---|---|---|
+ * | --port N | ATOMMQ_PORT (or PORT) | 5000 |
+ * | --host H | ATOMMQ_HOST | 127.0.0.1 |
+ * | --fastcgi PATH or HOST:PORT | ATOMMQ_FASTCGI | (serve HTTP) |
+ * | --dsn DSN | ATOMMQ_DSN | sqlite:atommq.db |
+ * | --feed NAME | ATOMMQ_FEED | (multi-feed mode) |
+ * | --page-size N | ATOMMQ_PAGE_SIZE | 1000 |
+ * | --max-body BYTES | ATOMMQ_MAX_BODY | 1048576 |
+ * | --author NAME | ATOMMQ_AUTHOR | AtomMQ |
+ * | --user U, --password P | ATOMMQ_DB_USER, ATOMMQ_DB_PASSWORD | (from the DSN) |
+ */
+const USAGE = `usage: atommq serve [--port N] [--host H] [--fastcgi PATH|HOST:PORT] [--dsn DSN]
+                    [--feed NAME] [--page-size N] [--max-body BYTES] [--author NAME]
+                    [--user U] [--password P]
+Every flag has an environment variable: ATOMMQ_PORT, ATOMMQ_HOST, ATOMMQ_FASTCGI, ATOMMQ_DSN,
+ATOMMQ_FEED, ATOMMQ_PAGE_SIZE, ATOMMQ_MAX_BODY, ATOMMQ_AUTHOR, ATOMMQ_DB_USER, ATOMMQ_DB_PASSWORD.`;
+
+const OPTIONS = {
+  port: { type: 'string' }, host: { type: 'string' }, fastcgi: { type: 'string' }, dsn: { type: 'string' },
+  feed: { type: 'string' }, 'page-size': { type: 'string' }, 'max-body': { type: 'string' },
+  author: { type: 'string' }, user: { type: 'string' }, password: { type: 'string' }, help: { type: 'boolean' },
+} as const;
+
+/** Reads a flag, falling back to its environment variable. */
+function setting(values: Record<string, string | boolean | undefined>, flag: keyof typeof OPTIONS, variable: string): string | undefined {
+  const value = values[flag];
+  return typeof value === 'string' ? value : process.env[variable];
+}
+
+function positiveInteger(text: string | undefined, name: string): number | undefined {
+  if (text === undefined) return undefined;
+  if (!/^\d+$/.test(text) || Number(text) < 1) throw new Error(`${name} must be a positive integer, not ${text}`);
+  return Number(text);
+}
+
+async function main(argv: string[]): Promise<void> {
+  const { values, positionals } = parseArgs({ args: argv, options: OPTIONS, allowPositionals: true });
+  if (values.help || positionals[0] !== 'serve') {
+    process.stderr.write(`${USAGE}\n`);
+    process.exitCode = values.help ? 0 : 2;
+    return;
+  }
+  const server = new AtomMQ({
+    dsn: setting(values, 'dsn', 'ATOMMQ_DSN'),
+    feed: setting(values, 'feed', 'ATOMMQ_FEED'),
+    pageSize: positiveInteger(setting(values, 'page-size', 'ATOMMQ_PAGE_SIZE'), '--page-size'),
+    maxBodyBytes: positiveInteger(setting(values, 'max-body', 'ATOMMQ_MAX_BODY'), '--max-body'),
+    author: setting(values, 'author', 'ATOMMQ_AUTHOR'),
+    user: setting(values, 'user', 'ATOMMQ_DB_USER'),
+    password: setting(values, 'password', 'ATOMMQ_DB_PASSWORD'),
+  });
+  const fastcgi = setting(values, 'fastcgi', 'ATOMMQ_FASTCGI');
+  const listener = fastcgi !== undefined
+    ? await server.serveFastCgi(parseFastCgiListen(fastcgi))
+    : await server.serveHttp({
+      port: positiveInteger(setting(values, 'port', 'ATOMMQ_PORT') ?? process.env['PORT'], '--port') ?? 5000,
+      host: setting(values, 'host', 'ATOMMQ_HOST') ?? '127.0.0.1',
+    });
+  process.stderr.write(`atommq: serving ${fastcgi !== undefined ? `FastCGI on ${fastcgi}` : 'HTTP'} (${server.config.feed === undefined ? 'multi-feed' : `feed ${server.config.feed}`})\n`);
+  const stop = (): void => {
+    void listener.close().then(() => server.close()).finally(() => process.exit(0));
+  };
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+}
+
+main(process.argv.slice(2)).catch((error: unknown) => {
+  process.stderr.write(`atommq: ${error instanceof Error ? error.message : String(error)}\n`);
+  process.exitCode = 1;
+});

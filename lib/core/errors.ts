@@ -1,0 +1,49 @@
+import type { HeaderList, StatusWithBody } from './response.js';
+
+/** Statuses an {@link HttpError} may carry: client errors, and 503 for a store that cannot write. */
+export type ErrorStatus = Exclude<StatusWithBody, 200 | 201 | 500>;
+
+/**
+ * An error the client caused (or, for 503, a condition it may retry), turned into a response by
+ * the core's one catch-all. Each constructor below carries what its status needs.
+ */
+export class HttpError extends Error {
+  constructor(
+    readonly status: ErrorStatus,
+    readonly detail: string,
+    readonly headers: HeaderList = [],
+  ) {
+    super(detail);
+    this.name = 'HttpError';
+  }
+
+  /** 400: the request is malformed; `detail` says how. */
+  static badRequest(detail: string): HttpError {
+    return new HttpError(400, detail);
+  }
+
+  /** 404: nothing lives at this URI. */
+  static notFound(detail: string): HttpError {
+    return new HttpError(404, detail);
+  }
+
+  /** 405 with the `Allow` header RFC 9110 §15.5.6 requires. */
+  static methodNotAllowed(method: string, allow: readonly string[]): HttpError {
+    return new HttpError(405, `${method} is not supported here; use ${allow.join(', ')}`, [['Allow', allow.join(', ')]]);
+  }
+
+  /** 413: the body is larger than `limit` bytes. */
+  static contentTooLarge(limit: number): HttpError {
+    return new HttpError(413, `the request body is larger than the limit of ${limit} bytes`);
+  }
+
+  /** 415: the body's media type cannot be published here. */
+  static unsupportedMediaType(type: string): HttpError {
+    return new HttpError(415, `cannot publish a body of type ${type}`);
+  }
+}
+
+/** Returns true when `value` is an {@link HttpError}. */
+export function isHttpError(value: unknown): value is HttpError {
+  return value instanceof HttpError;
+}

@@ -1,0 +1,55 @@
+import { HttpError } from './errors.js';
+
+/** What a request path names. */
+export type Route =
+  | { readonly kind: 'service' }
+  | { readonly kind: 'collection'; readonly feed: string }
+  | { readonly kind: 'member'; readonly feed: string; readonly key: string };
+
+/** The methods each kind of resource answers; HEAD works wherever GET does. */
+export const ALLOWED_METHODS: Readonly<Record<Route['kind'], readonly string[]>> = {
+  service: ['GET', 'HEAD'],
+  collection: ['GET', 'HEAD', 'POST'],
+  member: ['GET', 'HEAD'],
+};
+
+/**
+ * Feed names: 1–128 characters of ASCII letters, digits, `_`, `-` and `.`, starting with a letter,
+ * digit or `_`. That keeps names safe in URLs, file systems and logs; they match
+ * case-insensitively, as in AtomBus.
+ */
+const FEED_NAME = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/;
+
+/** Returns true when `name` is an acceptable feed name. */
+export function isFeedName(name: string): boolean {
+  return FEED_NAME.test(name);
+}
+
+/**
+ * Maps PATH_INFO to a route. Single-feed mode (`singleFeed` set): `/` is the feed,
+ * `/service` the service document, `/entries/{key}` a member. Multi-feed mode: `/` is the
+ * service document, `/feeds/{name}` a feed, `/feeds/{name}/entries/{key}` a member.
+ */
+export function route(pathInfo: string, singleFeed: string | undefined): Route {
+  const segments = pathInfo.split('/').filter((s) => s !== '');
+  if (singleFeed !== undefined) {
+    const [first, key, ...rest] = segments;
+    if (first === undefined) return { kind: 'collection', feed: singleFeed };
+    if (first === 'service' && key === undefined) return { kind: 'service' };
+    if (first === 'entries' && key !== undefined && rest.length === 0) return { kind: 'member', feed: singleFeed, key };
+    throw notFound(pathInfo);
+  }
+  const [first, feed, entries, key, ...rest] = segments;
+  if (first === undefined) return { kind: 'service' };
+  if (first !== 'feeds' || feed === undefined || rest.length > 0) throw notFound(pathInfo);
+  if (!isFeedName(feed)) {
+    throw HttpError.notFound('no such feed: names are 1-128 characters of A-Z, a-z, 0-9, "_", "-" and "." and do not start with "." or "-"');
+  }
+  if (entries === undefined) return { kind: 'collection', feed };
+  if (entries === 'entries' && key !== undefined) return { kind: 'member', feed, key };
+  throw notFound(pathInfo);
+}
+
+function notFound(path: string): HttpError {
+  return HttpError.notFound(`nothing lives at ${JSON.stringify(path.slice(0, 200))}`);
+}

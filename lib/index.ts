@@ -1,0 +1,110 @@
+import { randomUUID } from 'node:crypto';
+import { fstatSync } from 'node:fs';
+import { serveCgi } from './adapters/cgi.js';
+import type { FastCgiListen } from './adapters/fastcgi.js';
+import type { BodySource, Config, Deps } from './core/deps.js';
+import { DEFAULT_CONFIG } from './core/deps.js';
+import type { CgiEnv } from './core/env.js';
+import { handle } from './core/handle.js';
+import type { CoreResponse } from './core/response.js';
+import { LazyStore } from './storage/lazy-store.js';
+
+export type { CgiEnv } from './core/env.js';
+export type { CoreResponse, HeaderList } from './core/response.js';
+export type { BodySource, Config, Deps } from './core/deps.js';
+export { handle } from './core/handle.js';
+export { formatCgiResponse } from './adapters/cgi.js';
+export { openStore } from './storage/open.js';
+
+/** Options of {@link AtomMQ}; every one has a default. */
+export interface AtomMQOptions {
+  /** Single-feed mode: the script is this feed (the cgi-bin case). Omit for multi-feed mode. */
+  readonly feed?: string | undefined;
+  /** The database, e.g. `sqlite:/var/lib/atommq/foo.db` (default `sqlite:atommq.db`). */
+  readonly dsn?: string | undefined;
+  /** Database user and password, as the original constructor took them. */
+  readonly user?: string | undefined;
+  readonly password?: string | undefined;
+  readonly pageSize?: number | undefined;
+  readonly maxBodyBytes?: number | undefined;
+  readonly author?: string | undefined;
+  readonly title?: string | undefined;
+}
+
+/** Where the standalone HTTP server listens. */
+export interface ListenOptions {
+  readonly port: number;
+  readonly host: string;
+}
+
+/** Writes a fault to stderr, which a web server puts in its error log. */
+function logError(message: string): void {
+  process.stderr.write(`${message}\n`);
+}
+
+/**
+ * An AtomMQ server: one feed (or many) over one database, runnable as CGI, FastCGI or HTTP.
+ *
+ * ```js
+ * const server = new AtomMQ({ feed: 'MyCoolFeed', dsn: 'sqlite:/var/lib/atommq/foo.db' });
+ * server.run();
+ * ```
+ */
+export class AtomMQ {
+  readonly config: Config;
+  private readonly deps: Deps;
+
+  constructor(options: AtomMQOptions = {}) {
+    this.config = {
+      feed: options.feed ?? DEFAULT_CONFIG.feed,
+      pageSize: options.pageSize ?? DEFAULT_CONFIG.pageSize,
+      maxBodyBytes: options.maxBodyBytes ?? DEFAULT_CONFIG.maxBodyBytes,
+      author: options.author ?? DEFAULT_CONFIG.author,
+      title: options.title ?? DEFAULT_CONFIG.title,
+    };
+    const store = new LazyStore(options.dsn ?? 'sqlite:atommq.db', { user: options.user, password: options.password });
+    this.deps = { store, config: this.config, now: () => new Date(), newUuid: randomUUID, logError };
+  }
+
+  /** Answers one CGI-style request; never throws. */
+  handle(env: CgiEnv, body: BodySource): Promise<CoreResponse> {
+    return handle(env, body, this.deps);
+  }
+
+  /**
+   * Serves in the mode the process was started in: CGI when the web server set
+   * GATEWAY_INTERFACE, FastCGI when stdin is a listening socket (lighttpd's `bin-path`), and
+   * otherwise HTTP on `PORT` (default 5000).
+   */
+  async run(): Promise<void> {
+    if ((process.env['GATEWAY_INTERFACE'] ?? '').startsWith('CGI/')) {
+      await serveCgi((env, body) => this.handle(env, body));
+      await this.close();
+    } else if (fstatSync(0).isSocket()) {
+      await this.serveFastCgi({ kind: 'inherited' });
+    } else {
+      const port = Number(process.env['PORT'] ?? 5000);
+      await this.serveHttp({ port, host: process.env['HOST'] ?? '127.0.0.1' });
+      logError(`atommq: serving HTTP on http://${process.env['HOST'] ?? '127.0.0.1'}:${port}/`);
+    }
+  }
+
+  /** Serves HTTP until the process is stopped. */
+  async serveHttp(options: ListenOptions): Promise<{ close(): Promise<void> }> {
+    const { serveHttp } = await import('./adapters/http.js');
+    const server = await serveHttp((env, body) => this.handle(env, body), { ...options, logError });
+    return { close: () => new Promise((resolve) => server.close(() => resolve())) };
+  }
+
+  /** Serves FastCGI on an inherited socket, a Unix socket path or a TCP address. */
+  async serveFastCgi(listen: FastCgiListen): Promise<{ close(): Promise<void> }> {
+    const { serveFastCgi } = await import('./adapters/fastcgi.js');
+    const server = await serveFastCgi((env, body) => this.handle(env, body), listen, logError);
+    return { close: () => new Promise((resolve) => server.close(() => resolve())) };
+  }
+
+  /** Closes the database connections. */
+  close(): Promise<void> {
+    return this.deps.store.close();
+  }
+}

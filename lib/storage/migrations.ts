@@ -1,0 +1,96 @@
+import type { Dialect } from './store.js';
+
+/**
+ * One schema change. The list below is append-only: a shipped migration is never edited, a new
+ * one is added with the next version. Each store runs the pending ones in order, under a lock,
+ * and records each version in `atommq_schema`.
+ */
+export interface Migration {
+  readonly version: number;
+  readonly description: string;
+  readonly statements: Readonly<Record<Dialect, readonly string[]>>;
+}
+
+/** Creates the version table; run before any migration. */
+export const SCHEMA_TABLE: Readonly<Record<Dialect, string>> = {
+  sqlite: 'CREATE TABLE IF NOT EXISTS atommq_schema (version INTEGER PRIMARY KEY, description TEXT NOT NULL, applied TEXT NOT NULL)',
+  postgres: 'CREATE TABLE IF NOT EXISTS atommq_schema (version INTEGER PRIMARY KEY, description TEXT NOT NULL, applied TEXT NOT NULL)',
+  mysql: 'CREATE TABLE IF NOT EXISTS atommq_schema (version INTEGER PRIMARY KEY, description VARCHAR(200) NOT NULL, applied VARCHAR(40) NOT NULL) ENGINE=InnoDB',
+};
+
+/** Every migration, oldest first. */
+export const MIGRATIONS: readonly Migration[] = [
+  {
+    version: 1,
+    description: 'feeds with a per-feed sequence counter, and the entry log',
+    statements: {
+      sqlite: [
+        `CREATE TABLE atommq_feed (
+          id INTEGER PRIMARY KEY AUTOINCREMENT,
+          name TEXT NOT NULL,
+          name_key TEXT NOT NULL UNIQUE,
+          atom_id TEXT NOT NULL,
+          created TEXT NOT NULL,
+          updated TEXT NOT NULL,
+          last_seq INTEGER NOT NULL DEFAULT 0)`,
+        `CREATE TABLE atommq_entry (
+          feed_id INTEGER NOT NULL REFERENCES atommq_feed (id),
+          seq INTEGER NOT NULL,
+          member INTEGER NOT NULL,
+          atom_id TEXT NOT NULL,
+          kind TEXT NOT NULL,
+          updated TEXT NOT NULL,
+          xml TEXT NOT NULL,
+          PRIMARY KEY (feed_id, seq)) WITHOUT ROWID`,
+        'CREATE INDEX atommq_entry_by_atom_id ON atommq_entry (feed_id, atom_id, seq)',
+        'CREATE INDEX atommq_entry_by_member ON atommq_entry (feed_id, member, seq)',
+      ],
+      postgres: [
+        `CREATE TABLE atommq_feed (
+          id BIGSERIAL PRIMARY KEY,
+          name TEXT NOT NULL,
+          name_key TEXT NOT NULL UNIQUE,
+          atom_id TEXT NOT NULL,
+          created TEXT NOT NULL,
+          updated TEXT NOT NULL,
+          last_seq BIGINT NOT NULL DEFAULT 0)`,
+        `CREATE TABLE atommq_entry (
+          feed_id BIGINT NOT NULL REFERENCES atommq_feed (id),
+          seq BIGINT NOT NULL,
+          member BIGINT NOT NULL,
+          atom_id TEXT NOT NULL,
+          kind TEXT NOT NULL,
+          updated TEXT NOT NULL,
+          xml TEXT NOT NULL,
+          PRIMARY KEY (feed_id, seq))`,
+        'CREATE INDEX atommq_entry_by_atom_id ON atommq_entry (feed_id, atom_id, seq)',
+        'CREATE INDEX atommq_entry_by_member ON atommq_entry (feed_id, member, seq)',
+      ],
+      mysql: [
+        `CREATE TABLE atommq_feed (
+          id BIGINT NOT NULL AUTO_INCREMENT PRIMARY KEY,
+          name VARCHAR(255) NOT NULL,
+          name_key VARCHAR(255) NOT NULL UNIQUE,
+          atom_id VARCHAR(64) NOT NULL,
+          created VARCHAR(40) NOT NULL,
+          updated VARCHAR(40) NOT NULL,
+          last_seq BIGINT NOT NULL DEFAULT 0) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin`,
+        `CREATE TABLE atommq_entry (
+          feed_id BIGINT NOT NULL,
+          seq BIGINT NOT NULL,
+          member BIGINT NOT NULL,
+          atom_id VARCHAR(64) NOT NULL,
+          kind VARCHAR(16) NOT NULL,
+          updated VARCHAR(40) NOT NULL,
+          xml MEDIUMTEXT NOT NULL,
+          PRIMARY KEY (feed_id, seq),
+          KEY atommq_entry_by_atom_id (feed_id, atom_id, seq),
+          KEY atommq_entry_by_member (feed_id, member, seq),
+          FOREIGN KEY (feed_id) REFERENCES atommq_feed (id)) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin`,
+      ],
+    },
+  },
+];
+
+/** The newest schema version this code knows. */
+export const LATEST_VERSION = MIGRATIONS.reduce((max, m) => Math.max(max, m.version), 0);

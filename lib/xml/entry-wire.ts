@@ -1,0 +1,81 @@
+import type { Element } from 'libxmljs2';
+import { NS } from './namespaces.js';
+import { InvalidDocumentError, parseXmlDocument } from './parse.js';
+
+/**
+ * Turns a posted Atom entry into its stored form: the client's entry element, serialized by
+ * libxml2, with everything the server controls taken out. The server adds `atom:id`,
+ * `atom:updated`, `app:edited` and the self/edit links back when it renders the entry.
+ */
+
+/** An entry as accepted for publishing. */
+export interface AcceptedEntry {
+  /** The stored form: an `entry` element in the Atom namespace. */
+  readonly xml: string;
+  /** The entry's title text, for messages and logs. */
+  readonly title: string;
+}
+
+/** Link relations that only the server may set. */
+const SERVER_LINK_RELS = new Set(['self', 'edit', 'edit-media']);
+/** Atom children whose own children are Atom elements too (person constructs and source). */
+const ATOM_CONTAINERS = new Set(['author', 'contributor', 'source']);
+
+/**
+ * Parses and normalizes a posted entry.
+ *
+ * The original AtomMQ's `curl -d '<entry>…'` example sends an entry with no namespace at all;
+ * such an entry is moved into the Atom namespace, as its author meant.
+ *
+ * @param defaultAuthor added when the entry has no `atom:author`, since RFC 4287 §4.1.2 requires
+ *   one on a standalone entry document.
+ */
+export async function acceptEntry(bytes: Uint8Array, defaultAuthor: string): Promise<AcceptedEntry> {
+  const doc = await parseXmlDocument(bytes);
+  const root = doc.root();
+  if (root === null) throw new InvalidDocumentError('the body has no root element');
+  const rootNs = root.namespace()?.href();
+  if (root.name() !== 'entry' || (rootNs !== undefined && rootNs !== NS.atom)) {
+    throw new InvalidDocumentError(`the root element must be an Atom <entry>, not <${root.name()}>${rootNs ? ` in ${rootNs}` : ''}`);
+  }
+  if (rootNs === undefined) adoptAtomNamespace(root);
+  const children = atomChildren(root);
+  const title = children.find((c) => c.name() === 'title');
+  if (title === undefined) throw new InvalidDocumentError('an entry needs a <title>');
+  for (const child of elementChildren(root)) if (isServerOwned(child)) child.remove();
+  if (!children.some((c) => c.name() === 'author')) {
+    // A new child with no namespace given takes its parent's (libxml2's xmlNewChild).
+    root.node('author').node('name').text(defaultAuthor);
+  }
+  return { xml: root.toString(false), title: title.text() };
+}
+
+/** True for the children of `entry` that only the server sets: id, updated, app:edited, self/edit links. */
+function isServerOwned(child: Element): boolean {
+  const ns = child.namespace()?.href();
+  const name = child.name();
+  if (ns === NS.app) return name === 'edited';
+  if (ns !== NS.atom) return false;
+  return name === 'id' || name === 'updated' || (name === 'link' && SERVER_LINK_RELS.has(child.attr('rel')?.value() ?? 'alternate'));
+}
+
+function elementChildren(el: Element): Element[] {
+  return el.childNodes().filter((n): n is Element => n.type() === 'element');
+}
+
+function atomChildren(el: Element): Element[] {
+  return elementChildren(el).filter((c) => c.namespace()?.href() === NS.atom);
+}
+
+/** Puts a namespace-less entry, and the Atom constructs inside it, into the Atom namespace. */
+function adoptAtomNamespace(root: Element): void {
+  const atom = root.defineNamespace(NS.atom);
+  root.namespace(atom);
+  for (const child of elementChildren(root)) {
+    if (child.namespace() !== null) continue;
+    child.namespace(atom);
+    if (ATOM_CONTAINERS.has(child.name())) {
+      for (const grandchild of elementChildren(child)) if (grandchild.namespace() === null) grandchild.namespace(atom);
+    }
+  }
+}

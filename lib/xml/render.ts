@@ -1,0 +1,90 @@
+import { NS } from './namespaces.js';
+import type { Markup } from './writer.js';
+import { element, raw, xmlDocument } from './writer.js';
+
+/** A log row as the renderer needs it; the xml is the stored form made by `acceptEntry`. */
+export interface EntryView {
+  readonly atomId: string;
+  readonly updated: string;
+  readonly xml: string;
+  /** The member URI, written as both the self and the edit link (RFC 5023 §9.1). */
+  readonly memberHref: string;
+}
+
+/** A link element's attributes. */
+export interface LinkView {
+  readonly rel: string;
+  readonly href: string;
+  readonly type?: string;
+}
+
+/** A page of a feed, ready to render. */
+export interface FeedView {
+  readonly atomId: string;
+  readonly title: string;
+  readonly updated: string;
+  readonly author: string;
+  readonly links: readonly LinkView[];
+  readonly entries: readonly EntryView[];
+}
+
+/** One collection of a service document. */
+export interface CollectionView {
+  readonly title: string;
+  readonly href: string;
+  readonly accept: readonly string[];
+}
+
+const START_TAG = /^<(?:([A-Za-z_][\w.-]*):)?entry[\s>]/;
+
+/**
+ * Renders a stored entry with the elements the server owns: `atom:id`, `atom:updated`,
+ * `app:edited` and the self and edit links. They are spliced in right after the start tag of
+ * the stored element, in whatever prefix the client used for the Atom namespace; libxml2 escapes
+ * `>` inside attribute values, so the first `>` ends that start tag.
+ */
+export function renderEntryElement(view: EntryView): Markup {
+  const match = START_TAG.exec(view.xml);
+  const startTagEnd = view.xml.indexOf('>');
+  if (match === null || startTagEnd < 0) throw new Error('render: stored entry is not an <entry> element');
+  const p = match[1] === undefined ? '' : `${match[1]}:`;
+  const serverOwned = [
+    element(`${p}id`, {}, view.atomId),
+    element(`${p}updated`, {}, view.updated),
+    element('app:edited', { 'xmlns:app': NS.app }, view.updated),
+    element(`${p}link`, { rel: 'self', href: view.memberHref }),
+    element(`${p}link`, { rel: 'edit', href: view.memberHref }),
+  ].map((m) => m.markup).join('');
+  return raw(view.xml.slice(0, startTagEnd + 1) + serverOwned + view.xml.slice(startTagEnd + 1));
+}
+
+/** Renders an Atom entry document (`application/atom+xml;type=entry`). */
+export function renderEntryDocument(view: EntryView): string {
+  return xmlDocument(renderEntryElement(view));
+}
+
+/** Renders an Atom feed document (`application/atom+xml;type=feed`). */
+export function renderFeedDocument(feed: FeedView): string {
+  return xmlDocument(element('feed', { xmlns: NS.atom },
+    element('id', {}, feed.atomId),
+    element('title', {}, feed.title),
+    element('updated', {}, feed.updated),
+    element('author', {}, element('name', {}, feed.author)),
+    element('generator', {}, 'AtomMQ'),
+    ...feed.links.map(renderLink),
+    ...feed.entries.map(renderEntryElement)));
+}
+
+/** Renders an AtomPub service document (RFC 5023 §8). */
+export function renderServiceDocument(workspaceTitle: string, collections: readonly CollectionView[]): string {
+  return xmlDocument(element('service', { xmlns: NS.app, 'xmlns:atom': NS.atom },
+    element('workspace', {},
+      element('atom:title', {}, workspaceTitle),
+      ...collections.map((c) => element('collection', { href: c.href },
+        element('atom:title', {}, c.title),
+        ...c.accept.map((type) => element('accept', {}, type)))))));
+}
+
+function renderLink(link: LinkView): Markup {
+  return element('link', { rel: link.rel, href: link.href, type: link.type });
+}
