@@ -1,0 +1,76 @@
+import { StoreUnavailableError } from '../store.js';
+
+/** Where a PostgreSQL store connects, as far as messages may show it. */
+export interface ServerAddress {
+  readonly host: string;
+  readonly port: number | undefined;
+  readonly database: string;
+  readonly user: string | undefined;
+  readonly password: string | undefined;
+}
+
+/** Socket-level failures: the server is down, unreachable or went away. */
+const NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EHOSTUNREACH',
+  'ENETUNREACH', 'EAI_AGAIN', 'ECONNABORTED']);
+
+/**
+ * SQLSTATE classes and codes that mean "cannot serve now", not a bug in the statement
+ * (https://www.postgresql.org/docs/current/errcodes-appendix.html): 08 connection exception,
+ * 28 authorization, 53 insufficient resources (53100 disk full), 57P0x shutdown/cannot connect,
+ * 58 system (I/O) error, 3D000 no such database, 25006 read-only transaction (a hot standby).
+ */
+const UNAVAILABLE_STATES = /^(08|28|53|57P0|58)|^(3D000|25006)$/;
+
+/** Messages pg raises without a SQLSTATE when the connection itself fails. */
+const CONNECTION_MESSAGES = /connection terminated|timeout exceeded when trying to connect|connection error|after calling end on the pool|not queryable/i;
+
+/** SQLSTATEs after which the whole transaction may simply be run again: deadlock, serialization failure. */
+const TRANSIENT_STATES = new Set(['40P01', '40001']);
+
+function codeOf(error: unknown): string | undefined {
+  const code: unknown = typeof error === 'object' && error !== null ? Reflect.get(error, 'code') : undefined;
+  return typeof code === 'string' ? code : undefined;
+}
+
+/** Returns true when `error` means the server cannot take this work now (503), rather than a bug. */
+export function isUnavailable(error: unknown): boolean {
+  if (error instanceof StoreUnavailableError) return true;
+  const code = codeOf(error);
+  if (code !== undefined) return NETWORK_CODES.has(code) || UNAVAILABLE_STATES.test(code);
+  if (error instanceof AggregateError) return error.errors.some(isUnavailable);
+  return error instanceof Error && CONNECTION_MESSAGES.test(error.message);
+}
+
+/** Returns true when the transaction was rolled back by the server and may be retried as a whole. */
+export function isTransient(error: unknown): boolean {
+  const code = codeOf(error);
+  return code !== undefined && TRANSIENT_STATES.has(code);
+}
+
+/** Names the database for messages: `postgres://user@host:port/db`, never with the password. */
+export function describeServer(address: ServerAddress): string {
+  const host = address.host.includes(':') ? `[${address.host}]` : address.host;
+  const user = address.user === undefined ? '' : `${encodeURIComponent(address.user)}@`;
+  return `postgres://${user}${host}:${address.port ?? 5432}/${address.database}`;
+}
+
+/** The error's message, with the password scrubbed should a driver ever echo it. */
+export function describeError(error: unknown, password: string | undefined): string {
+  const message = error instanceof AggregateError && error.message === ''
+    ? error.errors.map((e) => describeError(e, password)).join('; ')
+    : error instanceof Error ? error.message || (codeOf(error) ?? error.name) : String(error);
+  return password === undefined || password === '' ? message : message.split(password).join('***');
+}
+
+/**
+ * Wraps a failure with context: a {@link StoreUnavailableError} when the server cannot take the
+ * work now, else the original error (a bug, reported as such).
+ */
+export function wrapError(what: string, error: unknown, address: ServerAddress): Error {
+  if (error instanceof StoreUnavailableError) return error;
+  if (isUnavailable(error)) {
+    return new StoreUnavailableError(
+      `store: ${what} on ${describeServer(address)}: ${describeError(error, address.password)}`, { cause: error });
+  }
+  return error instanceof Error ? error : new Error(String(error));
+}
