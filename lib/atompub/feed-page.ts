@@ -8,6 +8,7 @@ import type { CursorInput } from './cursor.js';
 import { resolveCursor } from './cursor.js';
 import { positionEtag } from './etag.js';
 import { FEED_TYPE } from './media-types.js';
+import { entryView } from './members.js';
 import type { Urls } from './urls.js';
 
 /** A request for one page of a feed's log. */
@@ -49,7 +50,7 @@ export async function readFeedPage(request: FeedPageRequest, deps: Deps): Promis
     updated: feed.updated,
     author: deps.config.author,
     links,
-    entries: entries.map((e) => ({ atomId: e.atomId, updated: e.updated, xml: e.xml, memberHref: urls.member(feed.name, e.member) })),
+    entries: entries.map((e) => (e.kind === 'tombstone' ? { tombstoneXml: e.xml } : entryView(feed, e, urls))),
   });
   return textResponse(200, FEED_TYPE, body, [['ETag', etag], ['Vary', VARY], ['Cache-Control', 'no-cache']]);
 }

@@ -17,6 +17,11 @@ export class Urls {
     return this.singleFeed !== undefined ? `${this.base}/entries/${key}` : `${this.feed(feedName)}/entries/${key}`;
   }
 
+  /** The URI of a member's media resource (RFC 5023 §9.6). */
+  media(feedName: string, key: number): string {
+    return this.singleFeed !== undefined ? `${this.base}/media/${key}` : `${this.feed(feedName)}/media/${key}`;
+  }
+
   /** The service document URI. */
   service(): string {
     return this.singleFeed !== undefined ? `${this.base}/service` : this.root();

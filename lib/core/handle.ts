@@ -1,9 +1,12 @@
 import { readFeedPage } from '../atompub/feed-page.js';
+import { EDITED_VIEW, readEditedView } from '../atompub/collection-view.js';
+import { deleteMember, replaceMember } from '../atompub/edit.js';
+import { readMedia } from '../atompub/media.js';
 import { readMember } from '../atompub/member.js';
-import { publishEntry } from '../atompub/publish.js';
+import { publish } from '../atompub/publish.js';
 import { readServiceDocument } from '../atompub/service.js';
 import { Urls } from '../atompub/urls.js';
-import { StoreUnavailableError } from '../storage/store.js';
+import { AppendRejectedError, StoreUnavailableError } from '../storage/store.js';
 import type { FeedRecord } from '../storage/store.js';
 import { renderProblem, PROBLEM_TYPE } from '../xml/problem.js';
 import { readBody } from './body.js';
@@ -42,14 +45,28 @@ async function dispatch(method: string, env: CgiEnv, body: BodySource, deps: Dep
       const feeds = deps.config.feed === undefined ? await deps.store.listFeeds() : [await deps.store.ensureFeed(deps.config.feed)];
       return readServiceDocument(feeds, urls, deps);
     }
-    case 'collection':
+    case 'collection': {
       if (method === 'POST') {
         const bytes = await readBody(env, body, deps.config.maxBodyBytes);
-        return publishEntry({ feed: target.feed, contentType: env['CONTENT_TYPE'], body: bytes, urls }, deps);
+        return publish({ feed: target.feed, contentType: env['CONTENT_TYPE'], slug: requestHeader(env, 'Slug'), body: bytes, urls }, deps);
       }
-      return readFeedPage({ feed: await existingFeed(target, deps), cursor: cursorInput(env), limit: queryParams(env).get('limit') ?? undefined, urls }, deps);
-    case 'member':
-      return readMember({ feed: await existingFeed(target, deps), key: target.key, ifNoneMatch: requestHeader(env, 'If-None-Match'), urls }, deps);
+      const query = queryParams(env);
+      const feed = await existingFeed(target, deps);
+      if (query.get('view') === EDITED_VIEW) return readEditedView(feed, query.get('before') ?? undefined, urls, deps);
+      return readFeedPage({ feed, cursor: cursorInput(env), limit: query.get('limit') ?? undefined, urls }, deps);
+    }
+    case 'member': {
+      const feed = await existingFeed(target, deps);
+      const edit = { feed, key: target.key, ifMatch: requestHeader(env, 'If-Match'), urls };
+      if (method === 'PUT') {
+        const bytes = await readBody(env, body, deps.config.maxBodyBytes);
+        return replaceMember({ ...edit, contentType: env['CONTENT_TYPE'], body: bytes }, deps);
+      }
+      if (method === 'DELETE') return deleteMember(edit, deps);
+      return readMember({ feed, key: target.key, ifNoneMatch: requestHeader(env, 'If-None-Match'), urls }, deps);
+    }
+    case 'media':
+      return readMedia({ feed: await existingFeed(target, deps), key: target.key, ifNoneMatch: requestHeader(env, 'If-None-Match') }, deps);
   }
 }
 
@@ -78,6 +95,7 @@ function withoutBody(response: CoreResponse): CoreResponse {
 
 function errorResponse(error: unknown, method: string, env: CgiEnv, deps: Deps): CoreResponse {
   if (error instanceof HttpError) return problem(error.status, error.detail, error.headers);
+  if (error instanceof AppendRejectedError) return rejection(error);
   const where = `${method} ${env['SCRIPT_NAME'] ?? ''}${pathInfo(env)}`;
   if (error instanceof StoreUnavailableError) {
     deps.logError(`atommq: ${where}: ${error.message}`);
@@ -85,6 +103,16 @@ function errorResponse(error: unknown, method: string, env: CgiEnv, deps: Deps):
   }
   deps.logError(`atommq: ${where}: ${error instanceof Error ? error.stack ?? error.message : String(error)}`);
   return problem(500, 'the server failed to answer this request; the fault is logged');
+}
+
+/** The statuses of appends the store refused inside its transaction. */
+function rejection(error: AppendRejectedError): CoreResponse {
+  switch (error.reason) {
+    case 'no-member': return problem(404, 'no such entry');
+    case 'gone': return problem(410, 'the entry was deleted');
+    case 'stale': return problem(412, 'the entry has changed since that ETag was issued; GET it again and retry');
+    case 'key-reused': return problem(422, 'this Idempotency-Key was already used with a different request body');
+  }
 }
 
 function problem(status: HttpError['status'] | 500, detail: string, headers: HttpError['headers'] = []): CoreResponse {

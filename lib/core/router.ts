@@ -4,13 +4,15 @@ import { HttpError } from './errors.js';
 export type Route =
   | { readonly kind: 'service' }
   | { readonly kind: 'collection'; readonly feed: string }
-  | { readonly kind: 'member'; readonly feed: string; readonly key: string };
+  | { readonly kind: 'member'; readonly feed: string; readonly key: string }
+  | { readonly kind: 'media'; readonly feed: string; readonly key: string };
 
 /** The methods each kind of resource answers; HEAD works wherever GET does. */
 export const ALLOWED_METHODS: Readonly<Record<Route['kind'], readonly string[]>> = {
   service: ['GET', 'HEAD'],
   collection: ['GET', 'HEAD', 'POST'],
-  member: ['GET', 'HEAD'],
+  member: ['GET', 'HEAD', 'PUT', 'DELETE'],
+  media: ['GET', 'HEAD'],
 };
 
 /**
@@ -27,8 +29,9 @@ export function isFeedName(name: string): boolean {
 
 /**
  * Maps PATH_INFO to a route. Single-feed mode (`singleFeed` set): `/` is the feed,
- * `/service` the service document, `/entries/{key}` a member. Multi-feed mode: `/` is the
- * service document, `/feeds/{name}` a feed, `/feeds/{name}/entries/{key}` a member.
+ * `/service` the service document, `/entries/{key}` a member, `/media/{key}` its media.
+ * Multi-feed mode: `/` is the service document, `/feeds/{name}` a feed, and members and media
+ * live under it the same way.
  */
 export function route(pathInfo: string, singleFeed: string | undefined): Route {
   const segments = pathInfo.split('/').filter((s) => s !== '');
@@ -36,7 +39,10 @@ export function route(pathInfo: string, singleFeed: string | undefined): Route {
     const [first, key, ...rest] = segments;
     if (first === undefined) return { kind: 'collection', feed: singleFeed };
     if (first === 'service' && key === undefined) return { kind: 'service' };
-    if (first === 'entries' && key !== undefined && rest.length === 0) return { kind: 'member', feed: singleFeed, key };
+    if (key !== undefined && rest.length === 0) {
+      if (first === 'entries') return { kind: 'member', feed: singleFeed, key };
+      if (first === 'media') return { kind: 'media', feed: singleFeed, key };
+    }
     throw notFound(pathInfo);
   }
   const [first, feed, entries, key, ...rest] = segments;
@@ -47,6 +53,7 @@ export function route(pathInfo: string, singleFeed: string | undefined): Route {
   }
   if (entries === undefined) return { kind: 'collection', feed };
   if (entries === 'entries' && key !== undefined) return { kind: 'member', feed, key };
+  if (entries === 'media' && key !== undefined) return { kind: 'media', feed, key };
   throw notFound(pathInfo);
 }
 

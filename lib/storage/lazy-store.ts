@@ -1,7 +1,7 @@
 import type { Credentials, StoreConfig } from './dsn.js';
 import { parseDsn, redact } from './dsn.js';
 import { openStoreConfig } from './open.js';
-import type { AppendRequest, AppendResult, Dialect, EntryRecord, FeedRecord, Store } from './store.js';
+import type { AppendRequest, AppendResult, Dialect, EntryRecord, FeedRecord, FeedSettings, MediaRecord, PruneRule, Store } from './store.js';
 import { StoreUnavailableError } from './store.js';
 
 /**
@@ -55,6 +55,38 @@ export class LazyStore implements Store {
 
   async findMember(feedId: number, member: number): Promise<EntryRecord | undefined> {
     return (await this.open()).findMember(feedId, member);
+  }
+
+  async readMembers(feedId: number, beforeSeq: number, limit: number): Promise<EntryRecord[]> {
+    return (await this.open()).readMembers(feedId, beforeSeq, limit);
+  }
+
+  async readMedia(feedId: number, member: number): Promise<MediaRecord | undefined> {
+    return (await this.open()).readMedia(feedId, member);
+  }
+
+  async lastSeq(feedId: number): Promise<number> {
+    return (await this.open()).lastSeq(feedId);
+  }
+
+  async waitForAppend(feedId: number, afterSeq: number, signal: AbortSignal): Promise<void> {
+    return (await this.open()).waitForAppend(feedId, afterSeq, signal);
+  }
+
+  async updateSettings(name: string, settings: Partial<FeedSettings>): Promise<FeedRecord> {
+    return (await this.open()).updateSettings(name, settings);
+  }
+
+  async deleteFeed(name: string): Promise<boolean> {
+    return (await this.open()).deleteFeed(name);
+  }
+
+  async prune(feedId: number, rule: PruneRule): Promise<number> {
+    return (await this.open()).prune(feedId, rule);
+  }
+
+  async expireIdempotencyKeys(olderThan: string): Promise<number> {
+    return (await this.open()).expireIdempotencyKeys(olderThan);
   }
 
   async close(): Promise<void> {

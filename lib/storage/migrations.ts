@@ -90,6 +90,78 @@ export const MIGRATIONS: readonly Migration[] = [
       ],
     },
   },
+  {
+    version: 2,
+    description: 'media resources, idempotency keys, per-feed settings and retention',
+    statements: {
+      sqlite: [
+        'ALTER TABLE atommq_entry ADD COLUMN media_type TEXT',
+        `CREATE TABLE atommq_media (
+          feed_id INTEGER NOT NULL REFERENCES atommq_feed (id),
+          member INTEGER NOT NULL,
+          content_type TEXT NOT NULL,
+          bytes BLOB NOT NULL,
+          PRIMARY KEY (feed_id, member)) WITHOUT ROWID`,
+        `CREATE TABLE atommq_idempotency (
+          feed_id INTEGER NOT NULL REFERENCES atommq_feed (id),
+          idem_key TEXT NOT NULL,
+          fingerprint TEXT NOT NULL,
+          first_seq INTEGER NOT NULL,
+          last_seq INTEGER NOT NULL,
+          created TEXT NOT NULL,
+          PRIMARY KEY (feed_id, idem_key)) WITHOUT ROWID`,
+        'CREATE INDEX atommq_idempotency_by_created ON atommq_idempotency (created)',
+        'ALTER TABLE atommq_feed ADD COLUMN max_age_seconds INTEGER',
+        'ALTER TABLE atommq_feed ADD COLUMN max_count INTEGER',
+        'ALTER TABLE atommq_feed ADD COLUMN page_size INTEGER',
+        'ALTER TABLE atommq_feed ADD COLUMN pruned_through INTEGER NOT NULL DEFAULT 0',
+      ],
+      postgres: [
+        'ALTER TABLE atommq_entry ADD COLUMN media_type TEXT',
+        `CREATE TABLE atommq_media (
+          feed_id BIGINT NOT NULL REFERENCES atommq_feed (id),
+          member BIGINT NOT NULL,
+          content_type TEXT NOT NULL,
+          bytes BYTEA NOT NULL,
+          PRIMARY KEY (feed_id, member))`,
+        `CREATE TABLE atommq_idempotency (
+          feed_id BIGINT NOT NULL REFERENCES atommq_feed (id),
+          idem_key TEXT NOT NULL,
+          fingerprint TEXT NOT NULL,
+          first_seq BIGINT NOT NULL,
+          last_seq BIGINT NOT NULL,
+          created TEXT NOT NULL,
+          PRIMARY KEY (feed_id, idem_key))`,
+        'CREATE INDEX atommq_idempotency_by_created ON atommq_idempotency (created)',
+        'ALTER TABLE atommq_feed ADD COLUMN max_age_seconds BIGINT',
+        'ALTER TABLE atommq_feed ADD COLUMN max_count BIGINT',
+        'ALTER TABLE atommq_feed ADD COLUMN page_size INTEGER',
+        'ALTER TABLE atommq_feed ADD COLUMN pruned_through BIGINT NOT NULL DEFAULT 0',
+      ],
+      mysql: [
+        'ALTER TABLE atommq_entry ADD COLUMN media_type VARCHAR(255) NULL',
+        `CREATE TABLE atommq_media (
+          feed_id BIGINT NOT NULL,
+          member BIGINT NOT NULL,
+          content_type VARCHAR(255) NOT NULL,
+          bytes LONGBLOB NOT NULL,
+          PRIMARY KEY (feed_id, member),
+          FOREIGN KEY (feed_id) REFERENCES atommq_feed (id)) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin`,
+        `CREATE TABLE atommq_idempotency (
+          feed_id BIGINT NOT NULL,
+          idem_key VARCHAR(255) NOT NULL,
+          fingerprint VARCHAR(128) NOT NULL,
+          first_seq BIGINT NOT NULL,
+          last_seq BIGINT NOT NULL,
+          created VARCHAR(40) NOT NULL,
+          PRIMARY KEY (feed_id, idem_key),
+          KEY atommq_idempotency_by_created (created),
+          FOREIGN KEY (feed_id) REFERENCES atommq_feed (id)) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin`,
+        `ALTER TABLE atommq_feed ADD COLUMN max_age_seconds BIGINT NULL, ADD COLUMN max_count BIGINT NULL,
+          ADD COLUMN page_size INTEGER NULL, ADD COLUMN pruned_through BIGINT NOT NULL DEFAULT 0`,
+      ],
+    },
+  },
 ];
 
 /** The newest schema version this code knows. */

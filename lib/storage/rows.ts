@@ -18,6 +18,20 @@ export function integerField(row: unknown, name: string): number {
   return n;
 }
 
+/** Reads a nullable integer column. */
+export function optionalInteger(row: unknown, name: string): number | undefined {
+  const value = field(row, name);
+  return value === null || value === undefined ? undefined : integerField(row, name);
+}
+
+/** Reads a binary column (BLOB, BYTEA, LONGBLOB) as bytes. */
+export function bytesField(row: unknown, name: string): Uint8Array {
+  const value = field(row, name);
+  if (value instanceof Uint8Array) return value;
+  if (typeof value === 'string') return new TextEncoder().encode(value);
+  throw new TypeError(`store: column ${name} is not binary`);
+}
+
 /** Reads a text column. */
 export function textField(row: unknown, name: string): string {
   const value = field(row, name);
@@ -41,6 +55,12 @@ export function toFeedRecord(row: unknown): FeedRecord {
     created: textField(row, 'created'),
     updated: textField(row, 'updated'),
     lastSeq: integerField(row, 'last_seq'),
+    prunedThrough: integerField(row, 'pruned_through'),
+    settings: {
+      maxAgeSeconds: optionalInteger(row, 'max_age_seconds'),
+      maxCount: optionalInteger(row, 'max_count'),
+      pageSize: optionalInteger(row, 'page_size'),
+    },
   };
 }
 
@@ -53,6 +73,7 @@ export function toEntryRecord(row: unknown): EntryRecord {
     kind: kindField(row),
     updated: textField(row, 'updated'),
     xml: textField(row, 'xml'),
+    mediaType: field(row, 'media_type') === null || field(row, 'media_type') === undefined ? undefined : textField(row, 'media_type'),
   };
 }
 
@@ -62,5 +83,5 @@ export function feedKey(name: string): string {
 }
 
 /** The columns every dialect selects for a feed and for an entry. */
-export const FEED_COLUMNS = 'id, name, atom_id, created, updated, last_seq';
-export const ENTRY_COLUMNS = 'seq, member, atom_id, kind, updated, xml';
+export const FEED_COLUMNS = 'id, name, atom_id, created, updated, last_seq, pruned_through, max_age_seconds, max_count, page_size';
+export const ENTRY_COLUMNS = 'seq, member, atom_id, kind, updated, xml, media_type';

@@ -9,6 +9,13 @@ export interface EntryView {
   readonly xml: string;
   /** The member URI, written as both the self and the edit link (RFC 5023 §9.1). */
   readonly memberHref: string;
+  /** For a media link entry (RFC 5023 §9.6): the media resource's type and URI. */
+  readonly media?: { readonly type: string; readonly href: string } | undefined;
+}
+
+/** A log row that announces a deletion (RFC 6721); its stored xml is the whole element. */
+export interface TombstoneView {
+  readonly tombstoneXml: string;
 }
 
 /** A link element's attributes. */
@@ -25,7 +32,7 @@ export interface FeedView {
   readonly updated: string;
   readonly author: string;
   readonly links: readonly LinkView[];
-  readonly entries: readonly EntryView[];
+  readonly entries: ReadonlyArray<EntryView | TombstoneView>;
 }
 
 /** One collection of a service document. */
@@ -54,7 +61,11 @@ export function renderEntryElement(view: EntryView): Markup {
     element('app:edited', { 'xmlns:app': NS.app }, view.updated),
     element(`${p}link`, { rel: 'self', href: view.memberHref }),
     element(`${p}link`, { rel: 'edit', href: view.memberHref }),
-  ].map((m) => m.markup).join('');
+    // RFC 5023 §9.6: a media link entry points at its media resource with content/@src and
+    // lets clients edit the bytes through the edit-media link.
+    view.media && element(`${p}content`, { type: view.media.type, src: view.media.href }),
+    view.media && element(`${p}link`, { rel: 'edit-media', type: view.media.type, href: view.media.href }),
+  ].map((m) => (m ? m.markup : '')).join('');
   return raw(view.xml.slice(0, startTagEnd + 1) + serverOwned + view.xml.slice(startTagEnd + 1));
 }
 
@@ -72,7 +83,7 @@ export function renderFeedDocument(feed: FeedView): string {
     element('author', {}, element('name', {}, feed.author)),
     element('generator', {}, 'AtomMQ'),
     ...feed.links.map(renderLink),
-    ...feed.entries.map(renderEntryElement)));
+    ...feed.entries.map((e) => ('tombstoneXml' in e ? raw(e.tombstoneXml) : renderEntryElement(e)))));
 }
 
 /** Renders an AtomPub service document (RFC 5023 §8). */
@@ -83,6 +94,14 @@ export function renderServiceDocument(workspaceTitle: string, collections: reado
       ...collections.map((c) => element('collection', { href: c.href },
         element('atom:title', {}, c.title),
         ...c.accept.map((type) => element('accept', {}, type)))))));
+}
+
+/**
+ * Renders the RFC 6721 tombstone a DELETE appends to the log. It is stored as is: nothing in it
+ * depends on the request's base URL.
+ */
+export function renderTombstone(ref: string, when: string): string {
+  return element('at:deleted-entry', { 'xmlns:at': NS.tombstones, ref, when }).markup;
 }
 
 function renderLink(link: LinkView): Markup {

@@ -1,7 +1,7 @@
 import sqlite3 from 'sqlite3';
 
 /** The parameters a statement binds. */
-export type SqlParams = ReadonlyArray<string | number | null>;
+export type SqlParams = ReadonlyArray<string | number | null | Uint8Array>;
 
 /**
  * A promise-shaped view of one `sqlite3` connection. Only the calls AtomMQ uses are declared.

@@ -1,13 +1,20 @@
-import { randomUUID } from 'node:crypto';
+import { AppendWatcher } from '../append-watcher.js';
 import { GroupCommit } from '../group-commit.js';
-import { LATEST_VERSION, MIGRATIONS, SCHEMA_TABLE } from '../migrations.js';
-import { ENTRY_COLUMNS, FEED_COLUMNS, feedKey, integerField, toEntryRecord, toFeedRecord } from '../rows.js';
-import type { AppendRequest, AppendResult, EntryRecord, FeedRecord, Store } from '../store.js';
+import { ENTRY_COLUMNS, FEED_COLUMNS, bytesField, feedKey, integerField, textField, toEntryRecord, toFeedRecord } from '../rows.js';
+import type { AppendRequest, AppendResult, EntryRecord, FeedRecord, FeedSettings, MediaRecord, PruneRule, Store } from '../store.js';
 import { StoreUnavailableError } from '../store.js';
+import { appendInTransaction } from './append.js';
 import { SqliteConnection, isUnavailable } from './connection.js';
+import { configure, migrate } from './migrate.js';
+import { deleteFeedRows, pruneRows, updateFeedSettings } from './retention.js';
 
 /** How long a writer waits for another process's write lock before answering 503. */
 const BUSY_TIMEOUT_MS = 15_000;
+/** How often long polls look for commits by other processes (`PRAGMA data_version` is cheap). */
+const POLL_MS = 25;
+
+/** Work done on the writer connection inside a group-committed transaction. */
+type WriteJob = (db: SqliteConnection) => Promise<void>;
 
 /**
  * The SQLite store: the embedded default.
@@ -18,12 +25,15 @@ const BUSY_TIMEOUT_MS = 15_000;
  *   across any number of processes.
  * - Two connections: writes go through one, reads through the other. A reader therefore never
  *   sees a row of a transaction that has not committed yet.
- * - Group commit: appends that arrive while a transaction is in flight share the next one.
+ * - Group commit: writes that arrive while a transaction is in flight share the next one, each
+ *   in its own savepoint, so one failing job does not undo the others.
  */
 export class SqliteStore implements Store {
   readonly dialect = 'sqlite' as const;
   private reader: Promise<SqliteConnection> | undefined;
-  private readonly writes = new GroupCommit<AppendRequest, AppendResult>((jobs) => this.commitBatch(jobs));
+  private readonly writes = new GroupCommit<WriteJob, true>((jobs) => this.commitBatch(jobs));
+  private readonly watcher = new AppendWatcher((id) => this.lastSeq(id), POLL_MS, () => this.hasChanged());
+  private dataVersion = -1;
 
   private constructor(private readonly path: string, private readonly writer: SqliteConnection) {}
 
@@ -50,36 +60,75 @@ export class SqliteStore implements Store {
   }
 
   async listFeeds(): Promise<FeedRecord[]> {
-    const rows = await (await this.read()).all(`SELECT ${FEED_COLUMNS} FROM atommq_feed ORDER BY name_key`);
-    return rows.map(toFeedRecord);
+    return (await (await this.read()).all(`SELECT ${FEED_COLUMNS} FROM atommq_feed ORDER BY name_key`)).map(toFeedRecord);
   }
 
-  append(request: AppendRequest): Promise<AppendResult> {
-    return this.writes.submit(request);
+  async append(request: AppendRequest): Promise<AppendResult> {
+    const result = await this.write((db) => appendInTransaction(db, request));
+    this.watcher.notify(result.feed.id, result.feed.lastSeq);
+    return result;
   }
 
   async readAfter(feedId: number, afterSeq: number, limit: number): Promise<EntryRecord[]> {
-    const rows = await (await this.read()).all(
-      `SELECT ${ENTRY_COLUMNS} FROM atommq_entry WHERE feed_id = ? AND seq > ? ORDER BY seq LIMIT ?`,
-      [feedId, afterSeq, limit]);
-    return rows.map(toEntryRecord);
+    return (await (await this.read()).all(
+      `SELECT ${ENTRY_COLUMNS} FROM atommq_entry WHERE feed_id = ? AND seq > ? ORDER BY seq LIMIT ?`, [feedId, afterSeq, limit])).map(toEntryRecord);
   }
 
   async findByAtomId(feedId: number, atomId: string): Promise<EntryRecord | undefined> {
     const row = await (await this.read()).get(
-      `SELECT ${ENTRY_COLUMNS} FROM atommq_entry WHERE feed_id = ? AND atom_id = ? ORDER BY seq LIMIT 1`,
-      [feedId, atomId]);
+      `SELECT ${ENTRY_COLUMNS} FROM atommq_entry WHERE feed_id = ? AND atom_id = ? ORDER BY seq LIMIT 1`, [feedId, atomId]);
     return row === undefined ? undefined : toEntryRecord(row);
   }
 
   async findMember(feedId: number, member: number): Promise<EntryRecord | undefined> {
     const row = await (await this.read()).get(
-      `SELECT ${ENTRY_COLUMNS} FROM atommq_entry WHERE feed_id = ? AND member = ? ORDER BY seq DESC LIMIT 1`,
-      [feedId, member]);
+      `SELECT ${ENTRY_COLUMNS} FROM atommq_entry WHERE feed_id = ? AND member = ? ORDER BY seq DESC LIMIT 1`, [feedId, member]);
     return row === undefined ? undefined : toEntryRecord(row);
   }
 
+  async readMembers(feedId: number, beforeSeq: number, limit: number): Promise<EntryRecord[]> {
+    return (await (await this.read()).all(
+      `SELECT ${ENTRY_COLUMNS} FROM atommq_entry AS e WHERE feed_id = ? AND seq < ? AND kind = 'entry'
+       AND NOT EXISTS (SELECT 1 FROM atommq_entry AS n WHERE n.feed_id = e.feed_id AND n.member = e.member AND n.seq > e.seq)
+       ORDER BY seq DESC LIMIT ?`, [feedId, beforeSeq, limit])).map(toEntryRecord);
+  }
+
+  async readMedia(feedId: number, member: number): Promise<MediaRecord | undefined> {
+    const row = await (await this.read()).get('SELECT content_type, bytes FROM atommq_media WHERE feed_id = ? AND member = ?', [feedId, member]);
+    return row === undefined ? undefined : { type: textField(row, 'content_type'), bytes: bytesField(row, 'bytes') };
+  }
+
+  async lastSeq(feedId: number): Promise<number> {
+    const row = await (await this.read()).get('SELECT last_seq FROM atommq_feed WHERE id = ?', [feedId]);
+    return row === undefined ? 0 : integerField(row, 'last_seq');
+  }
+
+  waitForAppend(feedId: number, afterSeq: number, signal: AbortSignal): Promise<void> {
+    return this.watcher.wait(feedId, afterSeq, signal);
+  }
+
+  updateSettings(name: string, settings: Partial<FeedSettings>): Promise<FeedRecord> {
+    return this.write((db) => updateFeedSettings(db, name, settings));
+  }
+
+  deleteFeed(name: string): Promise<boolean> {
+    return this.write((db) => deleteFeedRows(db, name));
+  }
+
+  prune(feedId: number, rule: PruneRule): Promise<number> {
+    return this.write((db) => pruneRows(db, feedId, rule));
+  }
+
+  async expireIdempotencyKeys(olderThan: string): Promise<number> {
+    return this.write(async (db) => {
+      const row = await db.get('SELECT COUNT(*) AS n FROM atommq_idempotency WHERE created < ?', [olderThan]);
+      await db.run('DELETE FROM atommq_idempotency WHERE created < ?', [olderThan]);
+      return integerField(row, 'n');
+    });
+  }
+
   async close(): Promise<void> {
+    this.watcher.close();
     const reader = this.reader;
     this.reader = undefined;
     await Promise.all([this.writer.close(), reader?.then((c) => c.close())]);
@@ -90,21 +139,39 @@ export class SqliteStore implements Store {
     return this.reader;
   }
 
-  /** Commits a batch of appends in one transaction, each job inside its own savepoint. */
-  private async commitBatch(jobs: readonly AppendRequest[]): Promise<Array<AppendResult | Error>> {
+  /** True when another connection committed since the last call (`PRAGMA data_version`). */
+  private async hasChanged(): Promise<boolean> {
+    const version = integerField(await (await this.read()).get('PRAGMA data_version'), 'data_version');
+    const changed = version !== this.dataVersion;
+    this.dataVersion = version;
+    return changed;
+  }
+
+  /** Runs `work` inside the next group-committed transaction and returns its result. */
+  private async write<R>(work: (db: SqliteConnection) => Promise<R>): Promise<R> {
+    const box: { outcome?: { value: R } } = {};
+    await this.writes.submit(async (db) => { box.outcome = { value: await work(db) }; });
+    const outcome = box.outcome;
+    if (outcome === undefined) throw new Error('store: a write job finished without a result');
+    return outcome.value;
+  }
+
+  /** Commits a batch of jobs in one transaction, each inside its own savepoint. */
+  private async commitBatch(jobs: readonly WriteJob[]): Promise<Array<true | Error>> {
     const db = this.writer;
     try {
       await db.exec('BEGIN IMMEDIATE');
     } catch (error) {
       throw unavailable('unable to start a write transaction', error);
     }
-    const results: Array<AppendResult | Error> = [];
+    const results: Array<true | Error> = [];
     try {
       for (const job of jobs) {
         await db.exec('SAVEPOINT job');
         try {
-          results.push(await appendInTransaction(db, job));
+          await job(db);
           await db.exec('RELEASE job');
+          results.push(true);
         } catch (error) {
           await db.exec('ROLLBACK TO job; RELEASE job');
           if (isUnavailable(error)) throw error;
@@ -118,62 +185,6 @@ export class SqliteStore implements Store {
       throw unavailable('unable to commit', error);
     }
   }
-}
-
-async function appendInTransaction(db: SqliteConnection, job: AppendRequest): Promise<AppendResult> {
-  const now = new Date().toISOString();
-  const key = feedKey(job.feed);
-  await db.run(
-    'INSERT INTO atommq_feed (name, name_key, atom_id, created, updated, last_seq) VALUES (?, ?, ?, ?, ?, 0) ON CONFLICT (name_key) DO NOTHING',
-    [job.feed, key, `urn:uuid:${randomUUID()}`, now, now]);
-  const newest = job.entries.at(-1)?.updated;
-  // Taking the counter inside the write transaction is what makes seq follow commit order.
-  const feedRow = await db.get(
-    `UPDATE atommq_feed SET last_seq = last_seq + ?, updated = COALESCE(?, updated) WHERE name_key = ? RETURNING ${FEED_COLUMNS}`,
-    [job.entries.length, newest ?? null, key]);
-  const feed = toFeedRecord(feedRow);
-  const first = feed.lastSeq - job.entries.length + 1;
-  const entries = job.entries.map((entry, i): EntryRecord => ({ ...entry, seq: first + i, member: first + i }));
-  for (const entry of entries) {
-    await db.run(
-      'INSERT INTO atommq_entry (feed_id, seq, member, atom_id, kind, updated, xml) VALUES (?, ?, ?, ?, ?, ?, ?)',
-      [feed.id, entry.seq, entry.member, entry.atomId, entry.kind, entry.updated, entry.xml]);
-  }
-  return { feed, entries };
-}
-
-async function configure(db: SqliteConnection): Promise<void> {
-  // WAL lets readers run while a writer commits; FULL syncs the WAL on every commit, so an
-  // acknowledged entry survives power loss (https://sqlite.org/pragma.html#pragma_synchronous).
-  await db.exec('PRAGMA journal_mode = WAL');
-  await db.exec('PRAGMA synchronous = FULL');
-}
-
-async function migrate(db: SqliteConnection): Promise<void> {
-  if (await schemaVersion(db) >= LATEST_VERSION) return;
-  // BEGIN IMMEDIATE serialises concurrent first starts: the second process waits, then sees the
-  // versions the first one recorded and applies nothing twice.
-  await db.exec('BEGIN IMMEDIATE');
-  try {
-    await db.exec(SCHEMA_TABLE.sqlite);
-    const current = await schemaVersion(db);
-    for (const migration of MIGRATIONS.filter((m) => m.version > current)) {
-      for (const statement of migration.statements.sqlite) await db.exec(statement);
-      await db.run('INSERT INTO atommq_schema (version, description, applied) VALUES (?, ?, ?)',
-        [migration.version, migration.description, new Date().toISOString()]);
-    }
-    await db.exec('COMMIT');
-  } catch (error) {
-    await db.exec('ROLLBACK').catch(() => undefined);
-    throw error;
-  }
-}
-
-async function schemaVersion(db: SqliteConnection): Promise<number> {
-  const table = await db.get("SELECT name FROM sqlite_master WHERE type = 'table' AND name = 'atommq_schema'");
-  if (table === undefined) return 0;
-  const row = await db.get('SELECT COALESCE(MAX(version), 0) AS version FROM atommq_schema');
-  return integerField(row, 'version');
 }
 
 function unavailable(what: string, error: unknown): Error {

@@ -1,0 +1,85 @@
+/**
+ * Long-polling support shared by every store: consumers wait for a feed to grow past their
+ * cursor. Appends in this process wake them at once (`notify`). Appends by other processes or
+ * web heads are found by a poll that runs only while someone waits: a cheap "did anything
+ * change?" check (SQLite's `PRAGMA data_version`), then one `lastSeq` query per watched feed.
+ * PostgreSQL calls `notify` from LISTEN/NOTIFY instead of polling.
+ */
+export class AppendWatcher {
+  private readonly waiters = new Map<number, Set<Waiter>>();
+  private timer: NodeJS.Timeout | undefined;
+  private isPolling = false;
+
+  /**
+   * @param lastSeq reads a feed's highest committed seq.
+   * @param pollMs how often to look for other processes' appends; undefined: never (notify only).
+   * @param hasChanged a cheap pre-check; when it says false the tick queries nothing.
+   */
+  constructor(
+    private readonly lastSeq: (feedId: number) => Promise<number>,
+    private readonly pollMs: number | undefined,
+    private readonly hasChanged: () => Promise<boolean> = async () => true,
+  ) {}
+
+  /** Resolves once the feed's last seq passes `afterSeq`, or when `signal` aborts. */
+  async wait(feedId: number, afterSeq: number, signal: AbortSignal): Promise<void> {
+    if (signal.aborted) return;
+    await new Promise<void>((resolve) => {
+      const waiter: Waiter = { afterSeq, wake: () => done() };
+      const set = this.waiters.get(feedId) ?? new Set<Waiter>();
+      this.waiters.set(feedId, set);
+      set.add(waiter);
+      const done = (): void => {
+        set.delete(waiter);
+        if (set.size === 0) this.waiters.delete(feedId);
+        signal.removeEventListener('abort', done);
+        if (this.waiters.size === 0) this.stopPolling();
+        resolve();
+      };
+      signal.addEventListener('abort', done, { once: true });
+      this.startPolling();
+      // Registered before this check, so an append between the caller's read and now is not lost.
+      this.lastSeq(feedId).then((seq) => { if (seq > afterSeq) done(); }, () => undefined);
+    });
+  }
+
+  /** Wakes this process's waiters on `feedId` whose cursor is behind `lastSeq`. */
+  notify(feedId: number, lastSeq: number): void {
+    for (const waiter of [...(this.waiters.get(feedId) ?? [])]) if (lastSeq > waiter.afterSeq) waiter.wake();
+  }
+
+  /** Wakes every waiter; used on close. */
+  close(): void {
+    for (const set of [...this.waiters.values()]) for (const waiter of [...set]) waiter.wake();
+    this.stopPolling();
+  }
+
+  private startPolling(): void {
+    if (this.pollMs === undefined || this.timer !== undefined) return;
+    this.timer = setInterval(() => void this.tick(), this.pollMs);
+    this.timer.unref();
+  }
+
+  private stopPolling(): void {
+    if (this.timer !== undefined) clearInterval(this.timer);
+    this.timer = undefined;
+  }
+
+  private async tick(): Promise<void> {
+    if (this.isPolling) return;
+    this.isPolling = true;
+    try {
+      if (!(await this.hasChanged())) return;
+      for (const feedId of [...this.waiters.keys()]) this.notify(feedId, await this.lastSeq(feedId));
+    } catch {
+      // A failed poll is retried on the next tick; the waiter's own timeout bounds the wait.
+    } finally {
+      this.isPolling = false;
+    }
+  }
+}
+
+interface Waiter {
+  readonly afterSeq: number;
+  wake(): void;
+}
