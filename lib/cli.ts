@@ -1,7 +1,10 @@
 #!/usr/bin/env node
 import { parseArgs } from 'node:util';
 import { parseFastCgiListen } from './adapters/fastcgi.js';
+import { describeFeed, parseSettings, runMaintenance } from './admin.js';
+import { DEFAULT_CONFIG } from './core/deps.js';
 import { AtomMQ } from './index.js';
+import { LazyStore } from './storage/lazy-store.js';
 
 /**
  * `atommq serve`: the standalone server. Every flag has an environment variable, and a flag
@@ -22,6 +25,10 @@ import { AtomMQ } from './index.js';
 const USAGE = `usage: atommq serve [--port N] [--host H] [--fastcgi PATH|HOST:PORT] [--dsn DSN]
                     [--feed NAME] [--page-size N] [--max-body BYTES] [--author NAME]
                     [--user U] [--password P]
+       atommq feeds list [--dsn DSN]
+       atommq feeds set NAME [--max-age SECONDS|none] [--max-count N|none] [--page-size N|none]
+       atommq feeds delete NAME [--dsn DSN]
+       atommq prune [NAME] [--dsn DSN]
 Every flag has an environment variable: ATOMMQ_PORT, ATOMMQ_HOST, ATOMMQ_FASTCGI, ATOMMQ_DSN,
 ATOMMQ_FEED, ATOMMQ_PAGE_SIZE, ATOMMQ_MAX_BODY, ATOMMQ_AUTHOR, ATOMMQ_DB_USER, ATOMMQ_DB_PASSWORD.`;
 
@@ -29,6 +36,7 @@ const OPTIONS = {
   port: { type: 'string' }, host: { type: 'string' }, fastcgi: { type: 'string' }, dsn: { type: 'string' },
   feed: { type: 'string' }, 'page-size': { type: 'string' }, 'max-body': { type: 'string' },
   author: { type: 'string' }, user: { type: 'string' }, password: { type: 'string' }, help: { type: 'boolean' },
+  'max-age': { type: 'string' }, 'max-count': { type: 'string' },
 } as const;
 
 /** Reads a flag, falling back to its environment variable. */
@@ -45,7 +53,12 @@ function positiveInteger(text: string | undefined, name: string): number | undef
 
 async function main(argv: string[]): Promise<void> {
   const { values, positionals } = parseArgs({ args: argv, options: OPTIONS, allowPositionals: true });
-  if (values.help || positionals[0] !== 'serve') {
+  const command = positionals[0];
+  if (command === 'feeds' || command === 'prune') {
+    await administer(positionals, values);
+    return;
+  }
+  if (values.help || command !== 'serve') {
     process.stderr.write(`${USAGE}\n`);
     process.exitCode = values.help ? 0 : 2;
     return;
@@ -72,6 +85,33 @@ async function main(argv: string[]): Promise<void> {
   };
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
+}
+
+/** `atommq feeds …` and `atommq prune`: administration through the same DSN settings. */
+async function administer(positionals: readonly string[], values: Record<string, string | boolean | undefined>): Promise<void> {
+  const store = new LazyStore(setting(values, 'dsn', 'ATOMMQ_DSN') ?? 'sqlite:atommq.db',
+    { user: setting(values, 'user', 'ATOMMQ_DB_USER'), password: setting(values, 'password', 'ATOMMQ_DB_PASSWORD') });
+  try {
+    const [command, sub, name] = positionals;
+    if (command === 'prune') {
+      const removed = await runMaintenance(store, new Date(), DEFAULT_CONFIG.idempotencySeconds, sub);
+      for (const [feed, count] of removed) process.stdout.write(`${feed}\tremoved=${count}\n`);
+    } else if (sub === 'list') {
+      for (const feed of await store.listFeeds()) process.stdout.write(`${describeFeed(feed)}\n`);
+    } else if (sub === 'set' && name !== undefined) {
+      const text = (flag: string): string | undefined => (typeof values[flag] === 'string' ? values[flag] : undefined);
+      const settings = parseSettings({ 'max-age': text('max-age'), 'max-count': text('max-count'), 'page-size': text('page-size') });
+      process.stdout.write(`${describeFeed(await store.updateSettings(name, settings))}\n`);
+    } else if (sub === 'delete' && name !== undefined) {
+      if (!(await store.deleteFeed(name))) throw new Error(`no feed is named ${name}`);
+      process.stdout.write(`deleted ${name}\n`);
+    } else {
+      process.stderr.write(`${USAGE}\n`);
+      process.exitCode = 2;
+    }
+  } finally {
+    await store.close();
+  }
 }
 
 main(process.argv.slice(2)).catch((error: unknown) => {

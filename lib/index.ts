@@ -8,6 +8,7 @@ import type { CgiEnv } from './core/env.js';
 import { handle } from './core/handle.js';
 import type { CoreResponse } from './core/response.js';
 import { LazyStore } from './storage/lazy-store.js';
+import { runMaintenance } from './admin.js';
 
 export type { CgiEnv } from './core/env.js';
 export type { CoreResponse, HeaderList } from './core/response.js';
@@ -29,6 +30,14 @@ export interface AtomMQOptions {
   readonly maxBodyBytes?: number | undefined;
   readonly author?: string | undefined;
   readonly title?: string | undefined;
+  /** Long polling cap in seconds (default 30). */
+  readonly maxWaitSeconds?: number | undefined;
+  /** How long Idempotency-Keys are remembered, in seconds (default 86400). */
+  readonly idempotencySeconds?: number | undefined;
+  /** Most entries in one batch POST (default 1000). */
+  readonly maxBatchEntries?: number | undefined;
+  /** The clock; injectable so tests can move time. */
+  readonly now?: (() => Date) | undefined;
 }
 
 /** Where the standalone HTTP server listens. */
@@ -36,6 +45,9 @@ export interface ListenOptions {
   readonly port: number;
   readonly host: string;
 }
+
+/** How often the long-lived modes run retention and key expiry. */
+const MAINTENANCE_MS = 60_000;
 
 /** Writes a fault to stderr, which a web server puts in its error log. */
 function logError(message: string): void {
@@ -53,6 +65,7 @@ function logError(message: string): void {
 export class AtomMQ {
   readonly config: Config;
   private readonly deps: Deps;
+  private maintenance: NodeJS.Timeout | undefined;
 
   constructor(options: AtomMQOptions = {}) {
     this.config = {
@@ -61,14 +74,17 @@ export class AtomMQ {
       maxBodyBytes: options.maxBodyBytes ?? DEFAULT_CONFIG.maxBodyBytes,
       author: options.author ?? DEFAULT_CONFIG.author,
       title: options.title ?? DEFAULT_CONFIG.title,
+      maxWaitSeconds: options.maxWaitSeconds ?? DEFAULT_CONFIG.maxWaitSeconds,
+      idempotencySeconds: options.idempotencySeconds ?? DEFAULT_CONFIG.idempotencySeconds,
+      maxBatchEntries: options.maxBatchEntries ?? DEFAULT_CONFIG.maxBatchEntries,
     };
     const store = new LazyStore(options.dsn ?? 'sqlite:atommq.db', { user: options.user, password: options.password });
-    this.deps = { store, config: this.config, now: () => new Date(), newUuid: randomUUID, logError };
+    this.deps = { store, config: this.config, now: options.now ?? (() => new Date()), newUuid: randomUUID, logError };
   }
 
-  /** Answers one CGI-style request; never throws. */
-  handle(env: CgiEnv, body: BodySource): Promise<CoreResponse> {
-    return handle(env, body, this.deps);
+  /** Answers one CGI-style request; never throws. `signal` aborts when the client goes away. */
+  handle(env: CgiEnv, body: BodySource, signal?: AbortSignal): Promise<CoreResponse> {
+    return handle(env, body, this.deps, signal);
   }
 
   /**
@@ -92,19 +108,35 @@ export class AtomMQ {
   /** Serves HTTP until the process is stopped. */
   async serveHttp(options: ListenOptions): Promise<{ close(): Promise<void> }> {
     const { serveHttp } = await import('./adapters/http.js');
-    const server = await serveHttp((env, body) => this.handle(env, body), { ...options, logError });
+    const server = await serveHttp((env, body, signal) => this.handle(env, body, signal), { ...options, logError });
+    this.startMaintenance();
     return { close: () => new Promise((resolve) => server.close(() => resolve())) };
   }
 
   /** Serves FastCGI on an inherited socket, a Unix socket path or a TCP address. */
   async serveFastCgi(listen: FastCgiListen): Promise<{ close(): Promise<void> }> {
     const { serveFastCgi } = await import('./adapters/fastcgi.js');
-    const server = await serveFastCgi((env, body) => this.handle(env, body), listen, logError);
+    const server = await serveFastCgi((env, body, signal) => this.handle(env, body, signal), listen, logError);
+    this.startMaintenance();
     return { close: () => new Promise((resolve) => server.close(() => resolve())) };
   }
 
   /** Closes the database connections. */
   close(): Promise<void> {
+    if (this.maintenance !== undefined) clearInterval(this.maintenance);
     return this.deps.store.close();
+  }
+
+  /**
+   * Long-lived modes apply retention limits and expire idempotency keys in the background, once
+   * a minute; publishing also prunes as it goes, which is all a CGI deployment gets.
+   */
+  private startMaintenance(): void {
+    if (this.maintenance !== undefined) return;
+    this.maintenance = setInterval(() => {
+      runMaintenance(this.deps.store, this.deps.now(), this.config.idempotencySeconds)
+        .catch((error: unknown) => logError(`atommq: maintenance: ${error instanceof Error ? error.message : String(error)}`));
+    }, MAINTENANCE_MS);
+    this.maintenance.unref();
   }
 }

@@ -27,7 +27,7 @@ export async function readEditedView(feed: FeedRecord, before: string | undefine
   const last = page.at(-1);
   if (rows.length > limit && last !== undefined) links.push({ rel: 'next', href: urls.feedPage(feed.name, { view: EDITED_VIEW, before: last.seq }) });
   const body = renderFeedDocument({
-    atomId: feed.atomId, title: feed.name, updated: feed.updated, author: deps.config.author, links,
+    atomId: feed.atomId, title: feed.name, updated: feed.updated, author: deps.config.author, links, isArchive: false,
     entries: page.map((e) => entryView(feed, e, urls)),
   });
   return textResponse(200, FEED_TYPE, body, [['ETag', positionEtag(feed, feed.lastSeq)], ['Cache-Control', 'no-cache']]);

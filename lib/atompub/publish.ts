@@ -8,6 +8,8 @@ import { mediaLinkEntryXml } from '../xml/media-entry.js';
 import { InvalidDocumentError } from '../xml/parse.js';
 import { renderEntryDocument } from '../xml/render.js';
 import { positionEtag } from './etag.js';
+import { idempotencyFor } from './idempotency.js';
+import { isPruneDue, pruneFeed } from './retention.js';
 import { ENTRY_TYPE, isEntryMediaType } from './media-types.js';
 import { entryView } from './members.js';
 import type { Urls } from './urls.js';
@@ -18,6 +20,8 @@ export interface PublishRequest {
   readonly contentType: string | undefined;
   /** The `Slug` header (RFC 5023 §9.7), used as a media link entry's title. */
   readonly slug: string | undefined;
+  /** The `Idempotency-Key` header. */
+  readonly idempotencyKey: string | undefined;
   readonly body: Uint8Array;
   readonly urls: Urls;
 }
@@ -31,15 +35,19 @@ export interface PublishRequest {
 export async function publish(request: PublishRequest, deps: Deps): Promise<CoreResponse> {
   const isMedia = !isEntryMediaType(request.contentType);
   if (isMedia && request.body.byteLength === 0) throw HttpError.badRequest('the body is empty; send a message');
-  const base = { atomId: `urn:uuid:${deps.newUuid()}`, kind: 'entry', updated: deps.now().toISOString() } as const;
+  const now = deps.now();
+  const idempotency = await idempotencyFor(request.idempotencyKey, request.contentType, request.body, now, deps.config.idempotencySeconds);
+  const base = { atomId: `urn:uuid:${deps.newUuid()}`, kind: 'entry', updated: now.toISOString() } as const;
   const entry: NewEntry = isMedia
     ? { ...base, xml: mediaLinkEntryXml(slugTitle(request.slug), deps.config.author), mediaType: mediaType(request.contentType) }
     : { ...base, xml: await entryXml(request.body, deps.config.author), mediaType: undefined };
-  const { feed, entries } = await deps.store.append({
+  const { feed, entries, replayed } = await deps.store.append({
     feed: request.feed,
     entries: [entry],
     media: isMedia ? { type: entry.mediaType ?? 'application/octet-stream', bytes: request.body } : undefined,
+    idempotency,
   });
+  if (!replayed && isPruneDue(feed.lastSeq - entries.length, feed.lastSeq)) await pruneFeed(deps.store, feed, now);
   const [stored] = entries;
   if (stored === undefined) throw new Error('publish: the store returned no entry');
   const view = entryView(feed, stored, request.urls);
@@ -49,6 +57,7 @@ export async function publish(request: PublishRequest, deps: Deps): Promise<Core
     ['Location', view.memberHref],
     ['Content-Location', view.memberHref],
     ['ETag', positionEtag(feed, stored.seq)],
+    ...(replayed ? [['Idempotent-Replayed', 'true'] as const] : []),
   ]);
 }
 

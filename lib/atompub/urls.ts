@@ -22,6 +22,11 @@ export class Urls {
     return this.singleFeed !== undefined ? `${this.base}/media/${key}` : `${this.feed(feedName)}/media/${key}`;
   }
 
+  /** The URI of archive window `k` (RFC 5005). */
+  archive(feedName: string, k: number): string {
+    return this.singleFeed !== undefined ? `${this.base}/archive/${k}` : `${this.feed(feedName)}/archive/${k}`;
+  }
+
   /** The service document URI. */
   service(): string {
     return this.singleFeed !== undefined ? `${this.base}/service` : this.root();

@@ -12,6 +12,12 @@ export interface Config {
   readonly author: string;
   /** The title of the service document's workspace. */
   readonly title: string;
+  /** Long polling: the most seconds a `Prefer: wait=N` read may wait (default 30). */
+  readonly maxWaitSeconds: number;
+  /** How long an `Idempotency-Key` is remembered, in seconds (default 24 h). */
+  readonly idempotencySeconds: number;
+  /** The most entries one batch POST may hold (default 1000); more is a 413. */
+  readonly maxBatchEntries: number;
 }
 
 /** The defaults of {@link Config}. */
@@ -21,6 +27,9 @@ export const DEFAULT_CONFIG: Config = {
   maxBodyBytes: 1024 * 1024,
   author: 'AtomMQ',
   title: 'AtomMQ',
+  maxWaitSeconds: 30,
+  idempotencySeconds: 24 * 60 * 60,
+  maxBatchEntries: 1000,
 };
 
 /** What the core needs from the outside world; adapters and tests provide it. */

@@ -1,4 +1,5 @@
-import { readFeedPage } from '../atompub/feed-page.js';
+import { readArchive, readFeedPage } from '../atompub/feed-page.js';
+import { requestedWait } from '../atompub/wait.js';
 import { EDITED_VIEW, readEditedView } from '../atompub/collection-view.js';
 import { deleteMember, replaceMember } from '../atompub/edit.js';
 import { readMedia } from '../atompub/media.js';
@@ -25,17 +26,17 @@ import { ALLOWED_METHODS, route } from './router.js';
  * become their 4xx, a store that cannot write becomes 503, and anything else is logged and
  * answered with a bare 500.
  */
-export async function handle(env: CgiEnv, body: BodySource, deps: Deps): Promise<CoreResponse> {
+export async function handle(env: CgiEnv, body: BodySource, deps: Deps, signal?: AbortSignal): Promise<CoreResponse> {
   const method = requestMethod(env);
   try {
-    const response = await dispatch(method, env, body, deps);
+    const response = await dispatch(method, env, body, deps, signal);
     return method === 'HEAD' ? withoutBody(response) : response;
   } catch (error) {
     return errorResponse(error, method, env, deps);
   }
 }
 
-async function dispatch(method: string, env: CgiEnv, body: BodySource, deps: Deps): Promise<CoreResponse> {
+async function dispatch(method: string, env: CgiEnv, body: BodySource, deps: Deps, signal: AbortSignal | undefined): Promise<CoreResponse> {
   const target = route(pathInfo(env), deps.config.feed);
   const allowed = ALLOWED_METHODS[target.kind];
   if (!allowed.includes(method)) throw HttpError.methodNotAllowed(method, allowed);
@@ -48,12 +49,13 @@ async function dispatch(method: string, env: CgiEnv, body: BodySource, deps: Dep
     case 'collection': {
       if (method === 'POST') {
         const bytes = await readBody(env, body, deps.config.maxBodyBytes);
-        return publish({ feed: target.feed, contentType: env['CONTENT_TYPE'], slug: requestHeader(env, 'Slug'), body: bytes, urls }, deps);
+        return publish({ feed: target.feed, contentType: env['CONTENT_TYPE'], slug: requestHeader(env, 'Slug'), idempotencyKey: requestHeader(env, 'Idempotency-Key'), body: bytes, urls }, deps);
       }
       const query = queryParams(env);
       const feed = await existingFeed(target, deps);
       if (query.get('view') === EDITED_VIEW) return readEditedView(feed, query.get('before') ?? undefined, urls, deps);
-      return readFeedPage({ feed, cursor: cursorInput(env), limit: query.get('limit') ?? undefined, urls }, deps);
+      const wait = requestedWait(requestHeader(env, 'Prefer'), query.get('wait') ?? undefined, deps.config.maxWaitSeconds);
+      return readFeedPage({ feed, cursor: cursorInput(env), limit: query.get('limit') ?? undefined, urls, wait, signal }, deps);
     }
     case 'member': {
       const feed = await existingFeed(target, deps);
@@ -65,6 +67,8 @@ async function dispatch(method: string, env: CgiEnv, body: BodySource, deps: Dep
       if (method === 'DELETE') return deleteMember(edit, deps);
       return readMember({ feed, key: target.key, ifNoneMatch: requestHeader(env, 'If-None-Match'), urls }, deps);
     }
+    case 'archive':
+      return readArchive(await existingFeed(target, deps), target.key, urls, deps);
     case 'media':
       return readMedia({ feed: await existingFeed(target, deps), key: target.key, ifNoneMatch: requestHeader(env, 'If-None-Match') }, deps);
   }

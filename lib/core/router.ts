@@ -5,7 +5,8 @@ export type Route =
   | { readonly kind: 'service' }
   | { readonly kind: 'collection'; readonly feed: string }
   | { readonly kind: 'member'; readonly feed: string; readonly key: string }
-  | { readonly kind: 'media'; readonly feed: string; readonly key: string };
+  | { readonly kind: 'media'; readonly feed: string; readonly key: string }
+  | { readonly kind: 'archive'; readonly feed: string; readonly key: string };
 
 /** The methods each kind of resource answers; HEAD works wherever GET does. */
 export const ALLOWED_METHODS: Readonly<Record<Route['kind'], readonly string[]>> = {
@@ -13,6 +14,7 @@ export const ALLOWED_METHODS: Readonly<Record<Route['kind'], readonly string[]>>
   collection: ['GET', 'HEAD', 'POST'],
   member: ['GET', 'HEAD', 'PUT', 'DELETE'],
   media: ['GET', 'HEAD'],
+  archive: ['GET', 'HEAD'],
 };
 
 /**
@@ -29,7 +31,8 @@ export function isFeedName(name: string): boolean {
 
 /**
  * Maps PATH_INFO to a route. Single-feed mode (`singleFeed` set): `/` is the feed,
- * `/service` the service document, `/entries/{key}` a member, `/media/{key}` its media.
+ * `/service` the service document, `/entries/{key}` a member, `/media/{key}` its media,
+ * `/archive/{k}` an RFC 5005 archive page.
  * Multi-feed mode: `/` is the service document, `/feeds/{name}` a feed, and members and media
  * live under it the same way.
  */
@@ -42,6 +45,7 @@ export function route(pathInfo: string, singleFeed: string | undefined): Route {
     if (key !== undefined && rest.length === 0) {
       if (first === 'entries') return { kind: 'member', feed: singleFeed, key };
       if (first === 'media') return { kind: 'media', feed: singleFeed, key };
+      if (first === 'archive') return { kind: 'archive', feed: singleFeed, key };
     }
     throw notFound(pathInfo);
   }
@@ -54,6 +58,7 @@ export function route(pathInfo: string, singleFeed: string | undefined): Route {
   if (entries === undefined) return { kind: 'collection', feed };
   if (entries === 'entries' && key !== undefined) return { kind: 'member', feed, key };
   if (entries === 'media' && key !== undefined) return { kind: 'media', feed, key };
+  if (entries === 'archive' && key !== undefined) return { kind: 'archive', feed, key };
   throw notFound(pathInfo);
 }
 

@@ -32,6 +32,8 @@ export interface FeedView {
   readonly updated: string;
   readonly author: string;
   readonly links: readonly LinkView[];
+  /** RFC 5005 §4: marks an archive document, whose content never changes. */
+  readonly isArchive: boolean;
   readonly entries: ReadonlyArray<EntryView | TombstoneView>;
 }
 
@@ -82,6 +84,7 @@ export function renderFeedDocument(feed: FeedView): string {
     element('updated', {}, feed.updated),
     element('author', {}, element('name', {}, feed.author)),
     element('generator', {}, 'AtomMQ'),
+    feed.isArchive && element('fh:archive', { 'xmlns:fh': NS.history }),
     ...feed.links.map(renderLink),
     ...feed.entries.map((e) => ('tombstoneXml' in e ? raw(e.tombstoneXml) : renderEntryElement(e)))));
 }
