@@ -2,7 +2,7 @@ import type { FastCgiServer } from 'node-fastcgi';
 import type { IncomingMessage } from 'node:http';
 import type { CgiEnv } from '../core/env.js';
 import type { Handler } from './http.js';
-import { writeNodeResponse } from './node-response.js';
+import { clientLeftSignal, writeNodeResponse } from './node-response.js';
 
 /**
  * Where the FastCGI server listens: the socket on fd 0 that a web server's `bin-path` spawn
@@ -24,7 +24,7 @@ export function parseFastCgiListen(text: string): FastCgiListen {
 export async function serveFastCgi(handler: Handler, listen: FastCgiListen, logError: (m: string) => void): Promise<FastCgiServer> {
   const fcgi = (await import('node-fastcgi')).default;
   const server = fcgi.createServer((req: IncomingMessage, res) => {
-    handler(paramsOf(req), req).then(
+    handler(paramsOf(req), req, clientLeftSignal(req, res)).then(
       (response) => writeNodeResponse(res, response, logError),
       (error: unknown) => {
         logError(`atommq: unhandled: ${error instanceof Error ? error.stack ?? error.message : String(error)}`);

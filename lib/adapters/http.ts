@@ -1,12 +1,13 @@
 import { createServer } from 'node:http';
 import type { IncomingMessage, Server } from 'node:http';
+import type { Socket } from 'node:net';
 import type { CoreResponse } from '../core/response.js';
 import type { BodySource } from '../core/deps.js';
 import type { CgiEnv } from '../core/env.js';
-import { writeNodeResponse } from './node-response.js';
+import { clientLeftSignal, writeNodeResponse } from './node-response.js';
 
-/** A function that answers one CGI-style request. */
-export type Handler = (env: CgiEnv, body: BodySource) => Promise<CoreResponse>;
+/** A function that answers one CGI-style request; `signal` aborts when the client goes away. */
+export type Handler = (env: CgiEnv, body: BodySource, signal: AbortSignal) => Promise<CoreResponse>;
 
 /** Where and how the standalone HTTP server listens. */
 export interface HttpOptions {
@@ -21,8 +22,11 @@ export interface HttpOptions {
  */
 export function serveHttp(handler: Handler, options: HttpOptions): Promise<Server> {
   const server = createServer((req, res) => {
-    handler(envFromRequest(req), req).then(
-      (response) => writeNodeResponse(res, response, options.logError),
+    handler(envFromRequest(req), bodyOf(req), clientLeftSignal(req, res)).then(
+      (response) => {
+        if (!req.complete) lingerAfterEarlyAnswer(req);
+        writeNodeResponse(res, response, options.logError);
+      },
       (error: unknown) => {
         options.logError(`atommq: unhandled: ${error instanceof Error ? error.stack ?? error.message : String(error)}`);
         res.destroy();
@@ -37,6 +41,39 @@ export function serveHttp(handler: Handler, options: HttpOptions): Promise<Serve
       resolve(server);
     });
   });
+}
+
+/**
+ * The request body as the core reads it. A Readable's own iterator destroys the request, and
+ * with it the socket, when the reader stops early; the core stops early to refuse a body that
+ * grows past the limit, and the 413 must still reach the client.
+ */
+async function* bodyOf(req: IncomingMessage): AsyncGenerator<Uint8Array> {
+  for await (const chunk of req.iterator({ destroyOnReturn: false })) {
+    if (chunk instanceof Uint8Array) yield chunk;
+  }
+}
+
+/** How long a connection keeps reading a refused body after its answer, at most. */
+const LINGER_MS = 2_000;
+
+/**
+ * RFC 9112 §9.6: a server that closes a connection while the client is still sending makes the
+ * kernel reset it, and the reset can destroy the answer (a 413) before the client reads it.
+ * When the core answered before the body was read, Node would close the socket as soon as the
+ * answer is written. Instead the socket is half-closed, and what the client still sends is read
+ * and dropped (Node's parser discards an unread body) until it stops, or for LINGER_MS at most.
+ */
+function lingerAfterEarlyAnswer(req: IncomingMessage): void {
+  const socket: Socket | null = req.socket;
+  if (socket === null || socket.destroyed) return; // the client already went away
+  socket.destroySoon = (): void => {
+    socket.end();
+    const timer = setTimeout(() => socket.destroy(), LINGER_MS);
+    timer.unref();
+    socket.once('end', () => socket.destroy());
+    socket.once('close', () => clearTimeout(timer));
+  };
 }
 
 /** Builds the RFC 3875 env for a Node HTTP request; the server is mounted at the root. */
@@ -56,10 +93,13 @@ export function envFromRequest(req: IncomingMessage): CgiEnv {
     SERVER_PROTOCOL: `HTTP/${req.httpVersion}`,
     REMOTE_ADDR: req.socket.remoteAddress ?? '',
   };
-  for (const [name, value] of Object.entries(req.headers)) {
-    if (value === undefined) continue;
+  // headersDistinct, not headers: Node keeps only the first of a repeated Host (and a few
+  // others). A web server passes repeated lines on joined, so the core sees, and refuses, a
+  // request with two Host lines (RFC 9112 §3.2).
+  for (const [name, values] of Object.entries(req.headersDistinct)) {
+    if (values === undefined) continue;
     const key = name.toUpperCase().replace(/-/g, '_');
-    const text = Array.isArray(value) ? value.join(', ') : value;
+    const text = values.join(name === 'cookie' ? '; ' : ', ');
     if (key === 'CONTENT_TYPE' || key === 'CONTENT_LENGTH') env[key] = text;
     else env[`HTTP_${key}`] = text;
   }

@@ -1,4 +1,4 @@
-import type { ServerResponse } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { CoreResponse } from '../core/response.js';
 import { hasBody } from '../core/response.js';
 
@@ -23,4 +23,19 @@ function groupHeaders(headers: CoreResponse['headers']): Map<string, string[]> {
   const grouped = new Map<string, string[]>();
   for (const [name, value] of headers) grouped.set(name, [...(grouped.get(name) ?? []), value]);
   return grouped;
+}
+
+/**
+ * A signal that aborts when the client goes away before its answer is written, so a long poll
+ * stops waiting for it. Shared by the HTTP and FastCGI adapters: node-fastcgi emits `aborted`
+ * on FCGI_ABORT_REQUEST or a closed web-server connection, as Node's HTTP server does.
+ */
+export function clientLeftSignal(req: IncomingMessage, res: ServerResponse): AbortSignal {
+  const controller = new AbortController();
+  const leave = (): void => {
+    if (!res.writableFinished) controller.abort();
+  };
+  req.once('aborted', leave);
+  res.once('close', leave);
+  return controller.signal;
 }

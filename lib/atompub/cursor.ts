@@ -44,8 +44,11 @@ async function requirePosition(feed: FeedRecord, id: string, source: string, sto
   return position;
 }
 
+/** The most `If-None-Match` tags looked at; a client polls with one, so more is noise or abuse. */
+const MAX_IF_NONE_MATCH_TAGS = 8;
+
 async function ifNoneMatchPosition(feed: FeedRecord, header: string, store: Store): Promise<number | undefined> {
-  for (const tag of parseEtagList(header)) {
+  for (const tag of parseEtagList(header).slice(0, MAX_IF_NONE_MATCH_TAGS)) {
     const position = await findPosition(feed, tag, store);
     if (position !== undefined) return position;
   }

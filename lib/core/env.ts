@@ -1,3 +1,5 @@
+import { HttpError } from './errors.js';
+
 /**
  * The CGI/1.1 request environment (RFC 3875) that every adapter builds and the core reads.
  *
@@ -38,14 +40,21 @@ export function queryParams(env: CgiEnv): URLSearchParams {
   return new URLSearchParams(env['QUERY_STRING'] ?? '');
 }
 
+/** RFC 3986 §3.2.2–3.2.3: an IP literal or a reg-name (unreserved, pct-encoded, sub-delims), then an optional port. */
+const AUTHORITY = /^(?:\[[0-9A-Za-z:.]+\]|[A-Za-z0-9\-._~%!$&'()*+,;=]+)(?::\d{0,5})?$/;
+
 /**
  * The absolute URL of the script itself (`scheme://host{SCRIPT_NAME}`), the prefix of every link
  * the server writes. RFC 5023 §9.2 requires Location to be absolute, so links are absolute too.
  */
 export function baseUrl(env: CgiEnv): string {
   const https = (env['HTTPS'] ?? '').toLowerCase();
-  const scheme = env['REQUEST_SCHEME'] ?? (https === 'on' || https === '1' ? 'https' : 'http');
-  const host = env['HTTP_HOST'] ?? hostFromServer(env, scheme);
+  const requested = (env['REQUEST_SCHEME'] ?? '').toLowerCase();
+  const scheme = requested === 'http' || requested === 'https' ? requested : https === 'on' || https === '1' ? 'https' : 'http';
+  const host = env['HTTP_HOST'] || hostFromServer(env, scheme); // an empty Host is no Host
+  // The host goes into Location and every link. RFC 9112 §3.2: a Host field with an invalid
+  // value is a 400; it must never carry CR, LF or a path into a response header.
+  if (!AUTHORITY.test(host)) throw HttpError.badRequest(`the Host header is not a valid host[:port]: ${JSON.stringify(host.slice(0, 100))}`);
   return `${scheme}://${host}${encodePath(scriptName(env))}`;
 }
 

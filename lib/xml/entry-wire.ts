@@ -1,4 +1,4 @@
-import type { Element } from 'libxmljs2';
+import type { Element, Namespace } from 'libxmljs2';
 import { NS } from './namespaces.js';
 import { InvalidDocumentError, parseXmlDocument } from './parse.js';
 
@@ -38,15 +38,27 @@ export async function acceptEntry(bytes: Uint8Array, defaultAuthor: string): Pro
   if (root.name() !== 'entry' || (rootNs !== undefined && rootNs !== NS.atom)) {
     throw new InvalidDocumentError(`the root element must be an Atom <entry>, not <${root.name()}>${rootNs ? ` in ${rootNs}` : ''}`);
   }
-  if (rootNs === undefined) adoptAtomNamespace(root);
+  if (rootNs === undefined) {
+    if (isExplicitlyUnqualified(root)) {
+      throw new InvalidDocumentError('the root element must be an Atom <entry>; this one is put in no namespace by xmlns=""');
+    }
+    adoptAtomNamespace(root);
+  }
+  const atom = root.namespace();
+  if (atom === null) throw new InvalidDocumentError('the root element must be an Atom <entry>');
   const children = atomChildren(root);
   const title = children.find((c) => c.name() === 'title');
   if (title === undefined) throw new InvalidDocumentError('an entry needs a <title>');
   for (const child of elementChildren(root)) if (isServerOwned(child)) child.remove();
   if (!children.some((c) => c.name() === 'author')) {
-    // A new child with no namespace given takes its parent's (libxml2's xmlNewChild).
-    root.node('author').node('name').text(defaultAuthor);
+    // libxmljs2 creates elements in no namespace; a prefixed root would leave them there.
+    const author = root.node('author');
+    author.namespace(atom);
+    const name = author.node('name');
+    name.namespace(atom);
+    name.text(defaultAuthor);
   }
+  keepUnqualifiedOutOfAtom(root);
   return { xml: root.toString(false), title: title.text() };
 }
 
@@ -72,10 +84,41 @@ function adoptAtomNamespace(root: Element): void {
   const atom = root.defineNamespace(NS.atom);
   root.namespace(atom);
   for (const child of elementChildren(root)) {
-    if (child.namespace() !== null) continue;
+    if (child.namespace() !== null || isExplicitlyUnqualified(child)) continue;
     child.namespace(atom);
     if (ATOM_CONTAINERS.has(child.name())) {
-      for (const grandchild of elementChildren(child)) if (grandchild.namespace() === null) grandchild.namespace(atom);
+      for (const grandchild of elementChildren(child)) {
+        if (grandchild.namespace() === null && !isExplicitlyUnqualified(grandchild)) grandchild.namespace(atom);
+      }
     }
   }
+}
+
+/**
+ * True when `xmlns=""` is the default namespace declaration in scope at `el`: the sender put it
+ * in no namespace on purpose, so it is not moved into the Atom namespace. libxml2 would write
+ * such an element back with its `xmlns=""`, which would take it out of the Atom namespace again
+ * on the next parse. On the root, defining a second default namespace is also what libxmljs2
+ * cannot do (xmlNewNs returns NULL, and the binding crashes the process).
+ */
+function isExplicitlyUnqualified(el: Element): boolean {
+  const inScopeDefault = el.namespaces().find((ns) => isDefaultDeclaration(ns));
+  return inScopeDefault !== undefined && inScopeDefault.href() === '';
+}
+
+function isDefaultDeclaration(ns: Namespace): boolean {
+  const prefix: unknown = ns.prefix();
+  return prefix === null || prefix === undefined || prefix === '';
+}
+
+/**
+ * The stored entry is spliced as is into entry documents and into feeds, whose default namespace
+ * is Atom. An element in no namespace under a prefixed root would silently become an Atom
+ * element inside a feed, so such a root gets an explicit `xmlns=""`, which keeps the stored form
+ * meaning the same thing wherever it is written.
+ */
+function keepUnqualifiedOutOfAtom(root: Element): void {
+  if (root.namespaces().some((ns) => isDefaultDeclaration(ns))) return;
+  if (root.find('.//*[namespace-uri()=""]').length === 0) return;
+  root.defineNamespace('');
 }

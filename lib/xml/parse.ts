@@ -34,7 +34,10 @@ export async function parseXmlDocument(bytes: Uint8Array): Promise<Document> {
     throw new InvalidDocumentError('the body is not valid UTF-8');
   }
   if (text.trim() === '') throw new InvalidDocumentError('the body is empty; send an Atom entry');
-  if (text.includes('<!DOCTYPE')) throw new InvalidDocumentError('documents with a DOCTYPE are refused');
+  // XML 1.0 §4.3.3: one byte order mark may start the entity. libxml2 would silently skip a
+  // second one, which is a U+FEFF character where the prolog allows only white space.
+  if (text.startsWith('\ufeff')) throw new InvalidDocumentError('the body is not well-formed XML: it starts with a second byte order mark');
+  if (hasDoctype(text)) throw new InvalidDocumentError('documents with a DOCTYPE are refused');
   const { parseXml } = await loadLibxml();
   let doc: Document;
   try {
@@ -44,6 +47,26 @@ export async function parseXmlDocument(bytes: Uint8Array): Promise<Document> {
   }
   if (doc.getDtd() !== null) throw new InvalidDocumentError('documents with a DOCTYPE are refused');
   return doc;
+}
+
+/**
+ * True when the prolog holds a DOCTYPE. XML 1.0 §2.8 allows one only there: after the XML
+ * declaration, comments, processing instructions and white space, before the root element. The
+ * scan stops at the first other markup, so `<!DOCTYPE` inside a CDATA section or a comment of
+ * the entry's content is content, not a DTD. Whatever this scan misreads, libxml2 either refuses
+ * as not well-formed or reports through `getDtd()`, which is checked after parsing too.
+ */
+function hasDoctype(text: string): boolean {
+  let at = 0;
+  for (;;) {
+    while (at < text.length && ' \t\r\n'.includes(text.charAt(at))) at += 1;
+    if (text.startsWith('<!DOCTYPE', at)) return true;
+    const [open, close] = text.startsWith('<?', at) ? ['<?', '?>'] : text.startsWith('<!--', at) ? ['<!--', '-->'] : ['', ''];
+    if (open === '') return false; // the root element, or something libxml2 refuses
+    const end = text.indexOf(close, at + open.length);
+    if (end < 0) return false; // never closed: libxml2 refuses it
+    at = end + close.length;
+  }
 }
 
 function syntaxMessage(error: unknown): string {

@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
-import { mkdtemp, readFile, writeFile, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, writeFile, rm } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -70,6 +70,7 @@ export async function startLighttpd(options: { readonly dsn?: string; readonly s
     .replace(/^var\.atommq_state\s*=.*$/m, `var.atommq_state = "${stateDir}"`)
     .replace(/^server\.port\s*=.*$/m, `server.port = ${port}`)
     .replaceAll(`"sqlite:" + var.atommq_state + "/atommq.db"`, JSON.stringify(dsn));
+  await mkdir(join(stateDir, 'htdocs'));
   const configPath = join(stateDir, 'lighttpd.conf');
   await writeFile(configPath, config);
   const serve = startProcess(process.execPath, [CLI, 'serve', '--fastcgi', join(stateDir, 'atommq.sock'), '--dsn', dsn, ...(options.serveArgs ?? [])]);
