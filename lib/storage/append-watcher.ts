@@ -30,7 +30,8 @@ export class AppendWatcher {
       this.waiters.set(feedId, set);
       set.add(waiter);
       const done = (): void => {
-        set.delete(waiter);
+        if (!set.delete(waiter)) return; // already released: an abort and a wake-up may both call
+
         if (set.size === 0) this.waiters.delete(feedId);
         signal.removeEventListener('abort', done);
         if (this.waiters.size === 0) this.stopPolling();
@@ -46,6 +47,12 @@ export class AppendWatcher {
   /** Wakes this process's waiters on `feedId` whose cursor is behind `lastSeq`. */
   notify(feedId: number, lastSeq: number): void {
     for (const waiter of [...(this.waiters.get(feedId) ?? [])]) if (lastSeq > waiter.afterSeq) waiter.wake();
+  }
+
+  /** What the watcher holds now: feeds and waiters, and whether its poll timer runs. */
+  stats(): { feeds: number; waiters: number; isPolling: boolean } {
+    const waiters = [...this.waiters.values()].reduce((n, set) => n + set.size, 0);
+    return { feeds: this.waiters.size, waiters, isPolling: this.timer !== undefined };
   }
 
   /** Wakes every waiter; used on close. */

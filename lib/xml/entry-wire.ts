@@ -1,6 +1,7 @@
 import type { Element, Namespace } from 'libxmljs2';
 import { NS } from './namespaces.js';
 import { InvalidDocumentError, parseXmlDocument } from './parse.js';
+import { escapeAttribute } from './writer.js';
 
 /**
  * Turns a posted Atom entry into its stored form: the client's entry element, serialized by
@@ -31,9 +32,72 @@ const ATOM_CONTAINERS = new Set(['author', 'contributor', 'source']);
  *   one on a standalone entry document.
  */
 export async function acceptEntry(bytes: Uint8Array, defaultAuthor: string): Promise<AcceptedEntry> {
-  const doc = await parseXmlDocument(bytes);
-  const root = doc.root();
+  const root = (await parseXmlDocument(bytes)).root();
   if (root === null) throw new InvalidDocumentError('the body has no root element');
+  return acceptEntryElement(root, defaultAuthor);
+}
+
+/** A posted document: one entry, or a batch of entries in an Atom feed document. */
+export type AcceptedDocument =
+  | { readonly kind: 'entry'; readonly entry: AcceptedEntry }
+  | { readonly kind: 'batch'; readonly entries: readonly AcceptedEntry[] };
+
+/** A batch holds more entries than the server accepts in one POST. */
+export class BatchTooLargeError extends Error {
+  constructor(readonly count: number, readonly limit: number) {
+    super(`the batch holds ${count} entries; the limit is ${limit}`);
+    this.name = 'BatchTooLargeError';
+  }
+}
+
+/**
+ * Parses a posted entry, or a batch: an Atom feed document whose entries are all published in
+ * one transaction. Each entry of a batch is normalized exactly like a single entry; the first
+ * bad one fails the whole batch, named by its index (0 for the first entry).
+ */
+export async function acceptDocument(bytes: Uint8Array, defaultAuthor: string, maxEntries: number): Promise<AcceptedDocument> {
+  const root = (await parseXmlDocument(bytes)).root();
+  if (root === null) throw new InvalidDocumentError('the body has no root element');
+  const rootNs = root.namespace()?.href();
+  if (root.name() !== 'feed' || (rootNs !== undefined && rootNs !== NS.atom)) {
+    return { kind: 'entry', entry: acceptEntryElement(root, defaultAuthor) };
+  }
+  const children = elementChildren(root).filter((c) => c.name() === 'entry' && c.namespace()?.href() === rootNs);
+  if (children.length === 0) throw new InvalidDocumentError('the batch feed holds no entries');
+  if (children.length > maxEntries) throw new BatchTooLargeError(children.length, maxEntries);
+  const entries: AcceptedEntry[] = [];
+  for (const [index, child] of children.entries()) {
+    try {
+      entries.push(await acceptEntry(new TextEncoder().encode(standaloneText(child)), defaultAuthor));
+    } catch (error) {
+      if (error instanceof InvalidDocumentError) throw new InvalidDocumentError(`entry ${index} of the batch: ${error.message}`);
+      throw error;
+    }
+  }
+  return { kind: 'batch', entries };
+}
+
+/**
+ * Serializes an entry of a batch feed as a document of its own: libxml2 writes only the
+ * namespace declarations made on the element itself, so those it inherits from the feed are
+ * added to its start tag. (Copying the node into a new libxmljs2 Document instead corrupts
+ * libxml2's heap in libxmljs2 0.35.)
+ */
+function standaloneText(entry: Element): string {
+  const prefixOf = (ns: Namespace): string => {
+    const prefix: unknown = ns.prefix();
+    return typeof prefix === 'string' ? prefix : '';
+  };
+  const local = new Set(entry.namespaces(true).map(prefixOf));
+  const inherited = entry.namespaces().filter((ns) => !local.has(prefixOf(ns)));
+  const declarations = inherited.map((ns) => ` ${prefixOf(ns) === '' ? 'xmlns' : `xmlns:${prefixOf(ns)}`}="${escapeAttribute(ns.href())}"`).join('');
+  const text = entry.toString(false);
+  const name = /^<[^\s/>]+/.exec(text)?.[0] ?? '<entry';
+  return name + declarations + text.slice(name.length);
+}
+
+/** Normalizes one entry element (the root of its own document) into its stored form. */
+function acceptEntryElement(root: Element, defaultAuthor: string): AcceptedEntry {
   const rootNs = root.namespace()?.href();
   if (root.name() !== 'entry' || (rootNs !== undefined && rootNs !== NS.atom)) {
     throw new InvalidDocumentError(`the root element must be an Atom <entry>, not <${root.name()}>${rootNs ? ` in ${rootNs}` : ''}`);

@@ -3,67 +3,13 @@ import { randomUUID } from 'node:crypto';
 import { createServer, connect, type Server, type Socket } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { inspect } from 'node:util';
-import { createConnection } from 'mysql2/promise';
-import pg from 'pg';
 import { DsnError } from '../../lib/storage/dsn.js';
 import { LATEST_VERSION } from '../../lib/storage/migrations.js';
 import { openStore } from '../../lib/storage/open.js';
 import { integerField } from '../../lib/storage/rows.js';
-import { SqliteConnection } from '../../lib/storage/sqlite/connection.js';
-import { StoreUnavailableError, type NewEntry, type Store } from '../../lib/storage/store.js';
-import { DIALECTS, createTestDatabase, type TestDatabase } from '../support/databases.js';
-
-let counter = 0;
-
-/** A row to append, with a distinct atom:id and a timestamp that grows with each call. */
-function newEntry(xml = `<entry n="${counter}"/>`): NewEntry {
-  counter += 1;
-  return { atomId: `urn:uuid:${randomUUID()}`, kind: 'entry', updated: new Date(Date.UTC(2024, 0, 1, 0, 0, counter)).toISOString(), xml };
-}
-
-/** A feed name no other test uses. */
-function feedName(prefix: string): string {
-  return `${prefix}-${randomUUID().slice(0, 8)}`;
-}
-
-/** Runs SQL straight on a test database, to look at what the store wrote or to plant a row. */
-async function rawQuery(db: TestDatabase, sql: string): Promise<unknown[]> {
-  switch (db.dialect) {
-    case 'sqlite': {
-      const connection = await SqliteConnection.open(db.dsn.slice('sqlite:'.length), 5_000);
-      try { return await connection.all(sql); } finally { await connection.close(); }
-    }
-    case 'postgres': {
-      const client = new pg.Client({ connectionString: db.dsn });
-      await client.connect();
-      try { return (await client.query(sql)).rows; } finally { await client.end(); }
-    }
-    case 'mysql': {
-      const connection = await createConnection(db.dsn);
-      try {
-        const [rows] = await connection.query(sql);
-        return Array.isArray(rows) ? rows : [];
-      } finally { await connection.end(); }
-    }
-  }
-}
-
-/** Opens `count` stores on one database, runs `work`, and closes them whatever happens. */
-async function withStores<T>(dsn: string, count: number, work: (stores: Store[]) => Promise<T>): Promise<T> {
-  const stores = await Promise.all(Array.from({ length: count }, () => openStore(dsn)));
-  try {
-    return await work(stores);
-  } finally {
-    await Promise.all(stores.map((s) => s.close()));
-  }
-}
-
-/** A fresh database for tests that must see an untouched schema. */
-async function withFreshDatabase(dialect: TestDatabase['dialect'], work: (db: TestDatabase) => Promise<void>): Promise<void> {
-  const db = await createTestDatabase(dialect);
-  if ('skip' in db) throw new Error(db.skip);
-  try { await work(db); } finally { await db.dispose(); }
-}
+import { StoreUnavailableError, type Store } from '../../lib/storage/store.js';
+import { DIALECTS, createTestDatabase } from '../support/databases.js';
+import { feedName, newEntry, range, rawQuery, seqsOf, withFreshDatabase, withStores } from './fixtures.js';
 
 /** A TCP proxy to a database server that a test can cut, to play a server going away. */
 async function startProxy(target: URL): Promise<{ readonly port: number; cut(): Promise<void>; resume(): Promise<void> }> {
@@ -89,14 +35,6 @@ async function startProxy(target: URL): Promise<{ readonly port: number; cut(): 
     },
     resume: () => new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve)),
   };
-}
-
-function seqsOf(rows: ReadonlyArray<{ readonly seq: number }>): number[] {
-  return rows.map((r) => r.seq);
-}
-
-function range(from: number, to: number): number[] {
-  return Array.from({ length: to - from + 1 }, (_, i) => from + i);
 }
 
 for (const dialect of DIALECTS) {
@@ -216,7 +154,7 @@ for (const dialect of DIALECTS) {
         (${feed.id}, 3, 1, '${original.atomId}', 'entry', '2030-01-01T00:00:00.000Z', '<revised/>'),
         (${feed.id}, 4, 1, '${original.atomId}', 'tombstone', '2030-01-02T00:00:00.000Z', '<deleted/>')`);
       assert.deepEqual(await store.findMember(feed.id, 1), {
-        seq: 4, member: 1, atomId: original.atomId, kind: 'tombstone', updated: '2030-01-02T00:00:00.000Z', xml: '<deleted/>' });
+        seq: 4, member: 1, atomId: original.atomId, kind: 'tombstone', updated: '2030-01-02T00:00:00.000Z', xml: '<deleted/>', mediaType: undefined });
       assert.deepEqual(await store.findMember(feed.id, 2), entries[1]);
       assert.equal(await store.findMember(feed.id, 3), undefined);
       assert.equal((await store.findByAtomId(feed.id, original.atomId))?.seq, 1);

@@ -2,9 +2,9 @@ import type pg from 'pg';
 import { LATEST_VERSION, MIGRATIONS, SCHEMA_TABLE } from '../migrations.js';
 import { integerField } from '../rows.js';
 
-/** The part of `pg`'s Pool and PoolClient that AtomMQ calls: one query, rows back. */
+/** The part of `pg`'s Pool and PoolClient that AtomMQ calls: one query, rows (or a row count) back. */
 export interface Queryable {
-  query(text: string, values?: unknown[]): Promise<{ readonly rows: readonly unknown[] }>;
+  query(text: string, values?: unknown[]): Promise<{ readonly rows: readonly unknown[]; readonly rowCount: number | null }>;
 }
 
 /**

@@ -34,6 +34,7 @@ export class SqliteStore implements Store {
   private readonly writes = new GroupCommit<WriteJob, true>((jobs) => this.commitBatch(jobs));
   private readonly watcher = new AppendWatcher((id) => this.lastSeq(id), POLL_MS, () => this.hasChanged());
   private dataVersion = -1;
+  private isClosed = false;
 
   private constructor(private readonly path: string, private readonly writer: SqliteConnection) {}
 
@@ -103,7 +104,8 @@ export class SqliteStore implements Store {
     return row === undefined ? 0 : integerField(row, 'last_seq');
   }
 
-  waitForAppend(feedId: number, afterSeq: number, signal: AbortSignal): Promise<void> {
+  async waitForAppend(feedId: number, afterSeq: number, signal: AbortSignal): Promise<void> {
+    if (this.isClosed) return; // a closed store has nothing more to wait for
     return this.watcher.wait(feedId, afterSeq, signal);
   }
 
@@ -128,6 +130,7 @@ export class SqliteStore implements Store {
   }
 
   async close(): Promise<void> {
+    this.isClosed = true;
     this.watcher.close();
     const reader = this.reader;
     this.reader = undefined;

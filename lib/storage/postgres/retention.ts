@@ -1,0 +1,70 @@
+import { FEED_COLUMNS, feedKey, integerField, toFeedRecord } from '../rows.js';
+import type { FeedRecord, FeedSettings, PruneRule } from '../store.js';
+import { lockFeed } from './append.js';
+import type { Queryable } from './migrate.js';
+
+/** The most rows one prune call removes, so a big cut never holds the feed's lock for long. */
+export const PRUNE_CHUNK = 10_000;
+
+/** The settings columns, by the name the API uses. */
+const SETTING_COLUMNS: ReadonlyArray<readonly [keyof FeedSettings, string]> = [
+  ['maxAgeSeconds', 'max_age_seconds'], ['maxCount', 'max_count'], ['pageSize', 'page_size'],
+];
+
+/** Sets the given settings (a key given as undefined clears it), creating the feed if needed. */
+export async function updateFeedSettings(db: Queryable, name: string, settings: Partial<FeedSettings>): Promise<FeedRecord> {
+  const feed = await lockFeed(db, name);
+  const changed = SETTING_COLUMNS.filter(([key]) => key in settings);
+  if (changed.length === 0) return feed;
+  for (const [key, column] of changed) {
+    // As SQLite fails reading such a value back; MySQL would round it, PostgreSQL fail otherwise.
+    const value = settings[key];
+    if (value !== undefined && !Number.isSafeInteger(value)) throw new TypeError(`store: column ${column} is not an integer`);
+  }
+  const { rows: [row] } = await db.query(
+    `UPDATE atommq_feed SET ${changed.map(([, column], i) => `${column} = $${i + 2}`).join(', ')} WHERE id = $1 RETURNING ${FEED_COLUMNS}`,
+    [feed.id, ...changed.map(([key]) => settings[key] ?? null)]);
+  return toFeedRecord(row);
+}
+
+/** Deletes a feed and everything it owns; false when there was none. */
+export async function deleteFeedRows(db: Queryable, name: string): Promise<boolean> {
+  const { rows: [row] } = await db.query('SELECT id FROM atommq_feed WHERE name_key = $1 FOR UPDATE', [feedKey(name)]);
+  if (row === undefined) return false;
+  const id = integerField(row, 'id');
+  for (const table of ['atommq_entry', 'atommq_media', 'atommq_idempotency']) await db.query(`DELETE FROM ${table} WHERE feed_id = $1`, [id]);
+  await db.query('DELETE FROM atommq_feed WHERE id = $1', [id]);
+  return true;
+}
+
+/**
+ * Removes the oldest rows of a feed, by the rule of the SQLite store (sqlite/retention.ts): always
+ * a prefix of the log, at most {@link PRUNE_CHUNK} rows per call. The feed row is locked first, so
+ * appends and prunes on other heads wait, and `pruned_through` only moves forward.
+ */
+export async function pruneRows(db: Queryable, feedId: number, rule: PruneRule): Promise<number> {
+  const { rows: [feed] } = await db.query('SELECT last_seq, pruned_through FROM atommq_feed WHERE id = $1 FOR UPDATE', [feedId]);
+  if (feed === undefined) return 0;
+  const lastSeq = integerField(feed, 'last_seq');
+  const prunedThrough = integerField(feed, 'pruned_through');
+  let cut = prunedThrough;
+  if (rule.keepLast !== undefined) cut = Math.max(cut, lastSeq - rule.keepLast);
+  if (rule.olderThan !== undefined) {
+    const { rows: [firstKept] } = await db.query(
+      'SELECT seq FROM atommq_entry WHERE feed_id = $1 AND seq > $2 AND updated >= $3 ORDER BY seq LIMIT 1',
+      [feedId, prunedThrough, rule.olderThan]);
+    cut = Math.max(cut, firstKept === undefined ? lastSeq : integerField(firstKept, 'seq') - 1);
+  }
+  cut = Math.min(cut, prunedThrough + PRUNE_CHUNK);
+  if (cut <= prunedThrough) return 0;
+  const removed = await db.query('DELETE FROM atommq_entry WHERE feed_id = $1 AND seq > $2 AND seq <= $3', [feedId, prunedThrough, cut]);
+  await db.query(`DELETE FROM atommq_media AS m WHERE m.feed_id = $1 AND m.member <= $2
+    AND NOT EXISTS (SELECT 1 FROM atommq_entry AS e WHERE e.feed_id = m.feed_id AND e.member = m.member)`, [feedId, cut]);
+  await db.query('UPDATE atommq_feed SET pruned_through = $1 WHERE id = $2', [cut, feedId]);
+  return removed.rowCount ?? 0;
+}
+
+/** Forgets idempotency keys created before `olderThan`; returns how many. */
+export async function expireKeys(db: Queryable, olderThan: string): Promise<number> {
+  return (await db.query('DELETE FROM atommq_idempotency WHERE created < $1', [olderThan])).rowCount ?? 0;
+}
