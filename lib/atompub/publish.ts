@@ -44,7 +44,7 @@ export async function publish(request: PublishRequest, deps: Deps): Promise<Core
   const { feed, entries, replayed } = await deps.store.append({
     feed: request.feed,
     entries: posted === undefined
-      ? [newEntry(mediaLinkEntryXml(slugTitle(request.slug), deps.config.author), mediaType(request.contentType))]
+      ? [newEntry(mediaLinkEntryXml(slugTitle(request.slug), deps.config.author, mediaType(request.contentType), request.body.byteLength), mediaType(request.contentType))]
       : posted.entries.map((xml) => newEntry(xml, undefined)),
     media: isMedia ? { type: mediaType(request.contentType), bytes: request.body } : undefined,
     idempotency,

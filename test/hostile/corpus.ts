@@ -103,7 +103,9 @@ const malformed: HostileCase[] = [
   { kind: 'malformed-xml', name: 'a UTF-16 document with its BOM', request: (c) => post(c.feedPath, Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(titled('x'), 'utf16le')])), status: [400], detail: /not valid UTF-8/ },
   { kind: 'malformed-xml', name: 'a UTF-8 BOM before garbage', request: (c) => post(c.feedPath, '\ufeffnot xml at all'), status: [400], detail: NOT_WELL_FORMED },
   { kind: 'malformed-xml', name: 'two UTF-8 BOMs', request: (c) => post(c.feedPath, `\ufeff\ufeff${titled('x')}`), status: [400], detail: NOT_WELL_FORMED },
-  { kind: 'malformed-xml', name: 'a non-entry root element (an Atom feed)', request: (c) => post(c.feedPath, `<feed xmlns="${ATOM}"><title>x</title></feed>`), status: [400], detail: /root element must be an Atom <entry>, not <feed>/ },
+  // An Atom feed is a batch (issue 5); one without entries publishes nothing and is refused.
+  { kind: 'malformed-xml', name: 'a non-entry root element (an Atom feed without entries)', request: (c) => post(c.feedPath, `<feed xmlns="${ATOM}"><title>x</title></feed>`), status: [400], detail: /batch feed holds no entries/ },
+  { kind: 'malformed-xml', name: 'a non-entry root element (an RSS document)', request: (c) => post(c.feedPath, '<rss version="2.0"><channel><title>x</title></channel></rss>'), status: [400], detail: /root element must be an Atom <entry>, not <rss>/ },
   { kind: 'malformed-xml', name: 'a non-entry root element (an entry in another namespace)', request: (c) => post(c.feedPath, '<entry xmlns="urn:evil"><title>x</title></entry>'), status: [400], detail: /root element must be an Atom <entry>/ },
   { kind: 'malformed-xml', name: 'a non-entry root element (an entry put in no namespace by xmlns="", which crashed libxmljs2)', request: (c) => post(c.feedPath, '<entry xmlns=""><title>x</title></entry>'), status: [400], detail: /root element must be an Atom <entry>/ },
   { kind: 'malformed-xml', name: 'an entry without a title', request: (c) => post(c.feedPath, entry('<content>no title</content>')), status: [400], detail: /needs a <title>/ },
