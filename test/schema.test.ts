@@ -84,6 +84,29 @@ describe('documents validate against the RFC 4287 and RFC 5023 RELAX NG schemas 
     }
   });
 
+  it('a feed carrying an RFC 6721 tombstone and a revision', async (t) => {
+    if (!requireTool(t, 'jing', 'RELAX NG validation')) return;
+    await fetchText('POST /feeds/edited', { body: '<entry><title>one</title><content>1</content></entry>' });
+    await fetchText('POST /feeds/edited', { body: '<entry><title>two</title><content>2</content></entry>' });
+    await fetchText('PUT /feeds/edited/entries/1', { body: '<entry><title>one, revised</title><content>1</content></entry>' });
+    await fetchText('DELETE /feeds/edited/entries/2');
+    await fetchText('POST /feeds/edited', { body: '<entry><title>three</title><content>3</content></entry>' });
+    // A page ends before a tombstone that follows an entry, so this cursor's page starts with it.
+    const feed = await fetchText('GET /feeds/edited?start_after=3');
+    assert.match(feed, /<at:deleted-entry /);
+    await jing('atom.rnc', feed);
+    await jing('atom.rnc', await fetchText('GET /feeds/edited?view=edited'));
+  });
+
+  it('a media link entry and a batch answer', async (t) => {
+    if (!requireTool(t, 'jing', 'RELAX NG validation')) return;
+    await jing('atom.rnc', await fetchText('POST /feeds/media', { body: '{"a":1}', headers: { 'Content-Type': 'application/json' } }));
+    await jing('atom.rnc', await fetchText('POST /feeds/media', {
+      body: '<feed xmlns="http://www.w3.org/2005/Atom"><entry><title>b1</title><content>x</content></entry><entry><title>b2</title><content>y</content></entry></feed>',
+      headers: { 'Content-Type': 'application/atom+xml;type=feed' },
+    }));
+  });
+
   it('the service document', async (t) => {
     if (!requireTool(t, 'jing', 'RELAX NG validation')) return;
     await jing('atompub-service.rnc', await fetchText('GET /'));

@@ -7,7 +7,7 @@ import type { LinkView } from '../xml/render.js';
 import { renderFeedDocument } from '../xml/render.js';
 import type { CursorInput } from './cursor.js';
 import { resolveCursor } from './cursor.js';
-import { positionEtag } from './etag.js';
+import { parseEtagList, positionEtag } from './etag.js';
 import { FEED_TYPE } from './media-types.js';
 import { entryView } from './members.js';
 import type { Urls } from './urls.js';
@@ -62,7 +62,10 @@ export async function readFeedPage(request: FeedPageRequest, deps: Deps): Promis
   const { entries, hasMore } = page;
   const last = entries.at(-1)?.seq ?? position;
   const etag = positionEtag(feed, last);
-  if (entries.length === 0 && cursor.notModifiedAt === cursor.position) {
+  // 304 when the client already holds this very page (its ETag is in If-None-Match), or when
+  // If-None-Match served as the cursor (AtomBus) and nothing came after it.
+  const isCurrent = request.cursor.ifNoneMatch !== undefined && parseEtagList(request.cursor.ifNoneMatch).some((tag) => `"${tag}"` === etag);
+  if (isCurrent || (entries.length === 0 && cursor.notModifiedAt === cursor.position)) {
     return { status: 304, headers: [['ETag', etag], ...headers] };
   }
   const explicitLimit = request.limit === undefined ? undefined : limit;
@@ -114,7 +117,8 @@ function nextHref(feed: FeedRecord, last: number, limit: number | undefined, pag
 }
 
 /**
- * Reads up to `limit` rows after `position`, keeping only those that follow it without a gap.
+ * Reads up to `limit` rows after `position`, keeping only those that follow it without a gap,
+ * and ending the page before a tombstone that follows an entry.
  * Sequence numbers are assigned in commit order, so a gap can only be a row whose commit is not
  * visible to this reader yet; stopping before it means a consumer never moves its cursor past an
  * entry it has not seen.
@@ -124,6 +128,10 @@ async function readContiguous(feed: FeedRecord, position: number, limit: number,
   const kept: EntryRecord[] = [];
   for (const row of rows) {
     if (row.seq !== position + kept.length + 1 || kept.length === limit) break;
+    // The Atom grammar (RFC 4287 §4.1.1) puts extension elements such as RFC 6721 tombstones
+    // before the first entry; a page ends before a tombstone that follows an entry, so the next
+    // page starts with it and the log order is kept exactly.
+    if (row.kind === 'tombstone' && kept.some((k) => k.kind === 'entry')) break;
     kept.push(row);
   }
   return { entries: kept, hasMore: kept.length < rows.length };

@@ -86,7 +86,15 @@ export function renderFeedDocument(feed: FeedView): string {
     element('generator', {}, 'AtomMQ'),
     feed.isArchive && element('fh:archive', { 'xmlns:fh': NS.history }),
     ...feed.links.map(renderLink),
-    ...feed.entries.map((e) => ('tombstoneXml' in e ? raw(e.tombstoneXml) : renderEntryElement(e)))));
+    // RFC 4287's grammar allows extension elements only before the first entry, so tombstones
+    // come first. Cursor pages already end before a tombstone that follows an entry; only an
+    // archive window can hold both, and there each tombstone's `when` orders it.
+    ...feed.entries.filter(isTombstone).map((e) => raw(e.tombstoneXml)),
+    ...feed.entries.filter((e): e is EntryView => !isTombstone(e)).map(renderEntryElement)));
+}
+
+function isTombstone(view: EntryView | TombstoneView): view is TombstoneView {
+  return 'tombstoneXml' in view;
 }
 
 /** Renders an AtomPub service document (RFC 5023 §8). */

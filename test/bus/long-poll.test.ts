@@ -1,14 +1,9 @@
 import assert from 'node:assert/strict';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { parseEntry, parseFeed } from '../support/atom.js';
 import type { TestApp } from '../support/app.js';
 import { startApp } from '../support/app.js';
 import { bodyOf, envFor } from '../support/env.js';
-import { httpFetch } from '../support/http.js';
-import { startServeHttp } from '../support/processes.js';
 
 const ENTRY = { 'Content-Type': 'application/atom+xml;type=entry' };
 const atom = (title: string): string => `<entry xmlns="http://www.w3.org/2005/Atom"><title>${title}</title></entry>`;
@@ -52,31 +47,5 @@ describe('long polling (Prefer: wait=N, RFC 7240)', () => {
     controller.abort();
     const response = await pending;
     assert.ok(response.status === 200 || response.status === 304);
-  });
-});
-
-describe('long polling across web heads (two atommq serve processes, one SQLite file)', () => {
-  let dir = '';
-  before(async () => { dir = await mkdtemp(join(tmpdir(), 'atommq-heads-')); });
-  after(async () => rm(dir, { recursive: true, force: true }));
-
-  it('a consumer waiting on head A receives what is published through head B', async () => {
-    const dsn = `sqlite:${join(dir, 'bus.db')}`;
-    const a = await startServeHttp(['--dsn', dsn]);
-    const b = await startServeHttp(['--dsn', dsn]);
-    try {
-      const first = await httpFetch(b.port, 'POST', '/feeds/heads', { headers: ENTRY, body: atom('first') });
-      assert.equal(first.status, 201);
-      const waiting = httpFetch(a.port, 'GET', '/feeds/heads', { headers: { 'If-None-Match': first.headers['etag'] ?? '', Prefer: 'wait=20' } });
-      const idle = await httpFetch(a.port, 'GET', '/feeds/heads', { headers: { 'If-None-Match': first.headers['etag'] ?? '' } });
-      assert.equal(idle.status, 304, 'nothing new yet');
-      const second = await httpFetch(b.port, 'POST', '/feeds/heads', { headers: ENTRY, body: atom('second') });
-      const response = await waiting;
-      assert.equal(response.status, 200);
-      assert.deepEqual(parseFeed(response.body).entries.map((e) => e.id), [parseEntry(second.body).id]);
-    } finally {
-      await a.stop();
-      await b.stop();
-    }
   });
 });

@@ -103,6 +103,24 @@ export function readLog(xml: string): LogItem[] {
     : { kind: 'deleted-entry', ref: el.attr('ref')?.value() ?? '', when: el.attr('when')?.value() ?? '' });
 }
 
+/**
+ * Reads a feed's whole log, following `next` links: a page ends before a tombstone that follows
+ * an entry (RFC 4287 allows extension elements only before entries), so one page may not hold it all.
+ */
+export async function fetchLog(bus: Bus, feedPath: string): Promise<LogItem[]> {
+  const items: LogItem[] = [];
+  let path: string | undefined = feedPath;
+  for (let pages = 0; path !== undefined && pages < 100; pages++) {
+    const page = await bus.fetch('GET', path);
+    if (page.status !== 200) throw new Error(`GET ${path}: ${page.status} ${page.body.slice(0, 200)}`);
+    items.push(...readLog(page.body));
+    const root = libxml.parseXml(page.body, { noent: false, dtdload: false, nonet: true }).root();
+    const next = root?.get<Element>('a:link[@rel="next"]', NS)?.attr('href')?.value();
+    path = next === undefined ? undefined : pathOf(next);
+  }
+  return items;
+}
+
 /** The path of an absolute URL, for httpFetch. */
 export const pathOf = (href: string): string => {
   const url = new URL(href);

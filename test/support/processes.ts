@@ -49,6 +49,8 @@ export async function startServeHttp(args: readonly string[], env: Readonly<Reco
 /** A lighttpd running the rendered lighttpd.conf.example, with `atommq serve --fastcgi` behind /bus. */
 export interface Lighttpd {
   readonly port: number;
+  /** The pid of the `atommq serve --fastcgi` process behind /bus. */
+  readonly servePid: number;
   readonly stateDir: string;
   /** The web server's error log, where the scripts' stderr lands. */
   errorLog(): Promise<string>;
@@ -79,6 +81,7 @@ export async function startLighttpd(options: { readonly dsn?: string; readonly s
   await waitFor(`lighttpd on port ${port} (${lighttpd.stderr()})`, () => isListening(port));
   return {
     port,
+    servePid: serve.child.pid ?? 0,
     stateDir,
     errorLog: () => readFile(join(stateDir, 'lighttpd-error.log'), 'utf8').catch(() => ''),
     stop: async () => {
