@@ -1,15 +1,8 @@
 import { FEED_COLUMNS, feedKey, integerField, toFeedRecord } from '../rows.js';
+import { SETTING_COLUMNS, pruneCut } from '../retention-rule.js';
 import type { FeedRecord, FeedSettings, PruneRule } from '../store.js';
 import { lockFeed } from './append.js';
 import { rowsOf, type Queryable } from './migrate.js';
-
-/** The most rows one prune call removes, so a big cut never holds the feed's lock for long. */
-export const PRUNE_CHUNK = 10_000;
-
-/** The settings columns, by the name the API uses. */
-const SETTING_COLUMNS: ReadonlyArray<readonly [keyof FeedSettings, string]> = [
-  ['maxAgeSeconds', 'max_age_seconds'], ['maxCount', 'max_count'], ['pageSize', 'page_size'],
-];
 
 /** Sets the given settings (a key given as undefined clears it), creating the feed if needed. */
 export async function updateFeedSettings(db: Queryable, name: string, settings: Partial<FeedSettings>): Promise<FeedRecord> {
@@ -39,7 +32,7 @@ export async function deleteFeedRows(db: Queryable, name: string): Promise<boole
 
 /**
  * Removes the oldest rows of a feed, by the rule of the SQLite store (sqlite/retention.ts): always
- * a prefix of the log, at most {@link PRUNE_CHUNK} rows per call. The feed row is locked first, so
+ * a prefix of the log, at most PRUNE_CHUNK rows per call (see retention-rule.ts). The feed row is locked first, so
  * appends and prunes on other heads wait, and `pruned_through` only moves forward; the reads are
  * locking reads, which see the newest committed rows whatever the isolation level.
  */
@@ -48,15 +41,14 @@ export async function pruneRows(db: Queryable, feedId: number, rule: PruneRule):
   if (feed === undefined) return 0;
   const lastSeq = integerField(feed, 'last_seq');
   const prunedThrough = integerField(feed, 'pruned_through');
-  let cut = prunedThrough;
-  if (rule.keepLast !== undefined) cut = Math.max(cut, lastSeq - rule.keepLast);
+  let firstYoung: number | undefined;
   if (rule.olderThan !== undefined) {
     const [firstKept] = rowsOf(await db.query(
       'SELECT seq FROM atommq_entry WHERE feed_id = ? AND seq > ? AND updated >= ? ORDER BY seq LIMIT 1 LOCK IN SHARE MODE',
       [feedId, prunedThrough, rule.olderThan]));
-    cut = Math.max(cut, firstKept === undefined ? lastSeq : integerField(firstKept, 'seq') - 1);
+    firstYoung = firstKept === undefined ? undefined : integerField(firstKept, 'seq');
   }
-  cut = Math.min(cut, prunedThrough + PRUNE_CHUNK);
+  const cut = pruneCut(lastSeq, prunedThrough, rule, firstYoung);
   if (cut <= prunedThrough) return 0;
   const [removed] = await db.query('DELETE FROM atommq_entry WHERE feed_id = ? AND seq > ? AND seq <= ?', [feedId, prunedThrough, cut]);
   await db.query(`DELETE FROM atommq_media WHERE feed_id = ? AND member <= ?

@@ -1,15 +1,8 @@
 import { FEED_COLUMNS, feedKey, integerField, toFeedRecord } from '../rows.js';
+import { SETTING_COLUMNS, pruneCut } from '../retention-rule.js';
 import type { FeedRecord, FeedSettings, PruneRule } from '../store.js';
 import { lockFeed } from './append.js';
 import type { SqliteConnection } from './connection.js';
-
-/** The most rows one prune call removes, so a big cut never holds the write lock for long. */
-export const PRUNE_CHUNK = 10_000;
-
-/** The settings columns, by the name the API uses. */
-const SETTING_COLUMNS: ReadonlyArray<readonly [keyof FeedSettings, string]> = [
-  ['maxAgeSeconds', 'max_age_seconds'], ['maxCount', 'max_count'], ['pageSize', 'page_size'],
-];
 
 /** Sets the given settings (a key given as undefined clears it), creating the feed if needed. */
 export async function updateFeedSettings(db: SqliteConnection, name: string, settings: Partial<FeedSettings>): Promise<FeedRecord> {
@@ -33,21 +26,20 @@ export async function deleteFeedRows(db: SqliteConnection, name: string): Promis
 /**
  * Removes the oldest rows of a feed: always a prefix of the log, so no row newer than a kept one
  * is ever removed. By count: all but the newest `keepLast`. By age: every row before the first
- * row that is not older than `olderThan`. At most {@link PRUNE_CHUNK} rows per call.
+ * row that is not older than `olderThan`. The arithmetic is `pruneCut` (retention-rule.ts).
  */
 export async function pruneRows(db: SqliteConnection, feedId: number, rule: PruneRule): Promise<number> {
   const feed = await db.get('SELECT last_seq, pruned_through FROM atommq_feed WHERE id = ?', [feedId]);
   if (feed === undefined) return 0;
   const lastSeq = integerField(feed, 'last_seq');
   const prunedThrough = integerField(feed, 'pruned_through');
-  let cut = prunedThrough;
-  if (rule.keepLast !== undefined) cut = Math.max(cut, lastSeq - rule.keepLast);
+  let firstYoung: number | undefined;
   if (rule.olderThan !== undefined) {
     const firstKept = await db.get('SELECT seq FROM atommq_entry WHERE feed_id = ? AND seq > ? AND updated >= ? ORDER BY seq LIMIT 1',
       [feedId, prunedThrough, rule.olderThan]);
-    cut = Math.max(cut, firstKept === undefined ? lastSeq : integerField(firstKept, 'seq') - 1);
+    firstYoung = firstKept === undefined ? undefined : integerField(firstKept, 'seq');
   }
-  cut = Math.min(cut, prunedThrough + PRUNE_CHUNK);
+  const cut = pruneCut(lastSeq, prunedThrough, rule, firstYoung);
   if (cut <= prunedThrough) return 0;
   const counted = await db.get('SELECT COUNT(*) AS n FROM atommq_entry WHERE feed_id = ? AND seq > ? AND seq <= ?', [feedId, prunedThrough, cut]);
   await db.run('DELETE FROM atommq_entry WHERE feed_id = ? AND seq > ? AND seq <= ?', [feedId, prunedThrough, cut]);
