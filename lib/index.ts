@@ -9,10 +9,13 @@ import { handle } from './core/handle.js';
 import type { CoreResponse } from './core/response.js';
 import { LazyStore } from './storage/lazy-store.js';
 import { runMaintenance } from './admin.js';
+import type { Authenticator } from './auth/identity.js';
+import { loadAuthenticator } from './auth/load.js';
 
 export type { CgiEnv } from './core/env.js';
 export type { CoreResponse, HeaderList } from './core/response.js';
 export type { BodySource, Config, Deps } from './core/deps.js';
+export type { Action, Authenticator, Identity } from './auth/identity.js';
 export { handle } from './core/handle.js';
 export { formatCgiResponse } from './adapters/cgi.js';
 export { openStore } from './storage/open.js';
@@ -38,6 +41,11 @@ export interface AtomMQOptions {
   readonly maxBatchEntries?: number | undefined;
   /** The clock; injectable so tests can move time. */
   readonly now?: (() => Date) | undefined;
+  /**
+   * The auth config file (README, "Authentication"), or an {@link Authenticator} of your own.
+   * Omitted: everything is open. A bad file throws here, at start-up.
+   */
+  readonly auth?: string | Authenticator | undefined;
 }
 
 /** Where the standalone HTTP server listens. */
@@ -79,7 +87,8 @@ export class AtomMQ {
       maxBatchEntries: options.maxBatchEntries ?? DEFAULT_CONFIG.maxBatchEntries,
     };
     const store = new LazyStore(options.dsn ?? 'sqlite:atommq.db', { user: options.user, password: options.password });
-    this.deps = { store, config: this.config, now: options.now ?? (() => new Date()), newUuid: randomUUID, logError };
+    const auth = typeof options.auth === 'string' ? loadAuthenticator(options.auth) : options.auth;
+    this.deps = { store, config: this.config, now: options.now ?? (() => new Date()), newUuid: randomUUID, logError, auth };
   }
 
   /** Answers one CGI-style request; never throws. `signal` aborts when the client goes away. */

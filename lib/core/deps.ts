@@ -1,3 +1,4 @@
+import type { Authenticator } from '../auth/identity.js';
 import type { Store } from '../storage/store.js';
 
 /** Settings that shape responses. Every field has a flag and an environment variable (see cli). */
@@ -42,6 +43,8 @@ export interface Deps {
   readonly newUuid: () => string;
   /** Where real faults are reported: stderr, i.e. the web server's error log. */
   readonly logError: (message: string) => void;
+  /** Authentication and per-feed access rules; undefined: everything is open to everyone. */
+  readonly auth?: Authenticator | undefined;
 }
 
 /** The request body as the adapter delivers it: a stream of byte chunks. */

@@ -22,6 +22,19 @@ export class HttpError extends Error {
     return new HttpError(400, detail);
   }
 
+  /**
+   * 401 with the Basic challenge RFC 9110 §15.5.2 requires; RFC 7617 §2.1: credentials are UTF-8.
+   * `realm` is printable ASCII without `"` or `\` (the auth config checks it).
+   */
+  static unauthorized(realm: string, detail = 'this resource needs authentication'): HttpError {
+    return new HttpError(401, detail, [['WWW-Authenticate', `Basic realm="${realm}", charset="UTF-8"`]]);
+  }
+
+  /** 403: the request is authenticated (or cannot be), and its user may not do this. */
+  static forbidden(detail: string): HttpError {
+    return new HttpError(403, detail);
+  }
+
   /** 404: nothing lives at this URI. */
   static notFound(detail: string): HttpError {
     return new HttpError(404, detail);

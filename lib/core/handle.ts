@@ -1,3 +1,4 @@
+import { authorizeRequest, readableFeeds } from '../auth/access.js';
 import { readArchive, readFeedPage } from '../atompub/feed-page.js';
 import { requestedWait } from '../atompub/wait.js';
 import { EDITED_VIEW, readEditedView } from '../atompub/collection-view.js';
@@ -40,10 +41,13 @@ async function dispatch(method: string, env: CgiEnv, body: BodySource, deps: Dep
   const target = route(pathInfo(env), deps.config.feed);
   const allowed = ALLOWED_METHODS[target.kind];
   if (!allowed.includes(method)) throw HttpError.methodNotAllowed(method, allowed);
+  // Once per request, before any body is read or any feed looked up: a 401 reads no body.
+  const identity = deps.auth === undefined ? undefined : await authorizeRequest(deps.auth, target, method, env, deps.config.feed);
   const urls = new Urls(baseUrl(env), deps.config.feed);
   switch (target.kind) {
     case 'service': {
-      const feeds = deps.config.feed === undefined ? await deps.store.listFeeds() : [await deps.store.ensureFeed(deps.config.feed)];
+      const listed = deps.config.feed === undefined ? await deps.store.listFeeds() : [await deps.store.ensureFeed(deps.config.feed)];
+      const feeds = deps.auth === undefined ? listed : readableFeeds(deps.auth, identity, listed);
       return readServiceDocument(feeds, urls, deps);
     }
     case 'collection': {
