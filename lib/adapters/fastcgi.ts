@@ -1,5 +1,7 @@
 import type { FastCgiServer } from 'node-fastcgi';
+import { lstat, unlink } from 'node:fs/promises';
 import type { IncomingMessage } from 'node:http';
+import { connect } from 'node:net';
 import type { CgiEnv } from '../core/env.js';
 import type { Handler } from './http.js';
 import { clientLeftSignal, writeNodeResponse } from './node-response.js';
@@ -32,6 +34,7 @@ export async function serveFastCgi(handler: Handler, listen: FastCgiListen, logE
       });
   });
   server.on('protocolError', (error: unknown) => logError(`atommq: FastCGI protocol error: ${String(error)}`));
+  if (listen.kind === 'path') await removeStaleSocket(listen.path);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     const done = (): void => {
@@ -43,6 +46,25 @@ export async function serveFastCgi(handler: Handler, listen: FastCgiListen, logE
     else server.listen(listen.port, listen.host, done);
   });
   return server;
+}
+
+/**
+ * Removes the socket file a killed server left behind (kill -9 skips the unlink in close()), so a
+ * supervisor's restart can listen again. A socket that still accepts connections belongs to a
+ * live server and is kept: listen then fails with EADDRINUSE, as it should.
+ */
+async function removeStaleSocket(path: string): Promise<void> {
+  const stat = await lstat(path).catch(() => undefined);
+  if (stat === undefined || !stat.isSocket()) return;
+  const isStale = await new Promise<boolean>((resolve) => {
+    const probe = connect(path);
+    probe.once('connect', () => {
+      probe.destroy();
+      resolve(false);
+    });
+    probe.once('error', (error: NodeJS.ErrnoException) => resolve(error.code === 'ECONNREFUSED'));
+  });
+  if (isStale) await unlink(path);
 }
 
 function paramsOf(req: IncomingMessage): CgiEnv {

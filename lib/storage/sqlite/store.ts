@@ -36,7 +36,12 @@ export class SqliteStore implements Store {
   private dataVersion = -1;
   private isClosed = false;
 
-  private constructor(private readonly path: string, private readonly writer: SqliteConnection) {}
+  /** Set when the writer connection proved read-only; the next batch opens new connections. */
+  private isWriterStale = false;
+  /** Pending while the connections are being replaced. */
+  private reopening: Promise<void> | undefined;
+
+  private constructor(private readonly path: string, private writer: SqliteConnection) {}
 
   /** Opens the database file, switches it to WAL and brings its schema up to date. */
   static async open(path: string): Promise<SqliteStore> {
@@ -134,10 +139,11 @@ export class SqliteStore implements Store {
     this.watcher.close();
     const reader = this.reader;
     this.reader = undefined;
-    await Promise.all([this.writer.close(), reader?.then((c) => c.close())]);
+    await Promise.all([this.isWriterStale ? closeWhenIdle(this.writer) : this.writer.close(), reader?.then((c) => c.close())]);
   }
 
   private read(): Promise<SqliteConnection> {
+    if (this.reopening !== undefined) return this.reopening.then(() => this.read());
     this.reader ??= SqliteConnection.open(this.path, BUSY_TIMEOUT_MS);
     return this.reader;
   }
@@ -161,10 +167,11 @@ export class SqliteStore implements Store {
 
   /** Commits a batch of jobs in one transaction, each inside its own savepoint. */
   private async commitBatch(jobs: readonly WriteJob[]): Promise<Array<true | Error>> {
-    const db = this.writer;
+    const db = await this.writable();
     try {
       await db.exec('BEGIN IMMEDIATE');
     } catch (error) {
+      this.noteReadOnly(error);
       throw unavailable('unable to start a write transaction', error);
     }
     const results: Array<true | Error> = [];
@@ -185,7 +192,47 @@ export class SqliteStore implements Store {
       return results;
     } catch (error) {
       await db.exec('ROLLBACK').catch(() => undefined);
+      this.noteReadOnly(error);
       throw unavailable('unable to commit', error);
+    }
+  }
+
+  /**
+   * SQLite opens a file it cannot write (a read-only folder or mount) read-only, silently, and
+   * that connection stays read-only after the folder becomes writable again. So a writer that
+   * failed with SQLITE_READONLY is replaced before the next batch, and writes resume by themselves.
+   */
+  private noteReadOnly(error: unknown): void {
+    const code = typeof error === 'object' && error !== null ? Reflect.get(error, 'code') : undefined;
+    if (code === 'SQLITE_READONLY') this.isWriterStale = true;
+  }
+
+  /**
+   * The writer connection, after replacing every connection when it proved read-only. All of a
+   * process's connections to one file share one mapping of the WAL index (the -shm file), opened
+   * read-only when the folder was; only once they are all closed is it mapped writable again.
+   * Reads wait meanwhile (see {@link read}).
+   */
+  private async writable(): Promise<SqliteConnection> {
+    if (!this.isWriterStale) return this.writer;
+    let done = (): void => undefined;
+    this.reopening = new Promise<void>((resolve) => { done = resolve; });
+    const reader = this.reader;
+    this.reader = undefined;
+    let fresh: SqliteConnection | undefined;
+    try {
+      await Promise.all([closeWhenIdle(this.writer), reader?.then(closeWhenIdle, () => undefined)]);
+      fresh = await SqliteConnection.open(this.path, BUSY_TIMEOUT_MS);
+      await configure(fresh);
+      this.writer = fresh;
+      this.isWriterStale = false;
+      return fresh;
+    } catch (error) {
+      await fresh?.close().catch(() => undefined);
+      throw new StoreUnavailableError(`store: unable to reopen SQLite database ${this.path}: ${describe(error)}`, { cause: error });
+    } finally {
+      this.reopening = undefined;
+      done();
     }
   }
 }
@@ -194,6 +241,22 @@ function unavailable(what: string, error: unknown): Error {
   return isUnavailable(error)
     ? new StoreUnavailableError(`store: ${what}: ${describe(error)}`, { cause: error })
     : error instanceof Error ? error : new Error(String(error));
+}
+
+/**
+ * Closes a connection once its running statements end (closing earlier fails with SQLITE_BUSY),
+ * waiting up to 5 s; a connection that is already closed, or stays busy, is left alone.
+ */
+async function closeWhenIdle(db: SqliteConnection): Promise<void> {
+  for (let attempt = 0; attempt < 500; attempt++) {
+    try {
+      await db.close();
+      return;
+    } catch (error) {
+      if (!(typeof error === 'object' && error !== null && Reflect.get(error, 'code') === 'SQLITE_BUSY')) return;
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+  }
 }
 
 function describe(error: unknown): string {
