@@ -1,0 +1,40 @@
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { SqliteConnection } from '../lib/storage/sqlite/connection.js';
+
+/**
+ * A benchmark-only preload (`NODE_OPTIONS=--import …/commit-probe.js`) for an `atommq serve`
+ * process on SQLite. It leaves lib/ untouched and wraps one method of the SQLite connection:
+ *
+ * - it counts transactions (`COMMIT`) and append jobs (each job runs in `SAVEPOINT job`), so the
+ *   benchmark can report commits/s and entries per commit from outside the store;
+ * - with `ATOMMQ_BENCH_COMMIT_DELAY_MS`, it sleeps that long before each `COMMIT`, while the write
+ *   lock is held, which is what a slow fsync does: a deliberately slow disk, in software.
+ *
+ * On SIGUSR2 it writes `{ pid, commits, jobs }` to `$ATOMMQ_BENCH_PROBE_DIR/<pid>.json`.
+ */
+const delayMs = Number(process.env['ATOMMQ_BENCH_COMMIT_DELAY_MS'] ?? 0);
+const probeDir = process.env['ATOMMQ_BENCH_PROBE_DIR'];
+// The preload applies to this process only; nothing it starts should inherit it.
+delete process.env['NODE_OPTIONS'];
+
+let commits = 0;
+let jobs = 0;
+const proto = SqliteConnection.prototype;
+const exec = proto.exec;
+proto.exec = async function probedExec(this: SqliteConnection, sql: string): Promise<void> {
+  if (sql === 'COMMIT') {
+    if (delayMs > 0) await new Promise((resolve) => setTimeout(resolve, delayMs));
+    await exec.call(this, sql);
+    commits += 1;
+    return;
+  }
+  if (sql === 'SAVEPOINT job') jobs += 1;
+  return exec.call(this, sql);
+};
+
+if (probeDir !== undefined) {
+  process.on('SIGUSR2', () => {
+    writeFileSync(join(probeDir, `${process.pid}.json`), JSON.stringify({ pid: process.pid, commits, jobs }));
+  });
+}
