@@ -10,34 +10,53 @@ import type { SqliteConnection } from './connection.js';
  * cannot race with any other writer, in this process or another.
  */
 export async function appendInTransaction(db: SqliteConnection, job: AppendRequest): Promise<AppendResult> {
-  const feed = await lockFeed(db, job.feed);
-  if (job.idempotency !== undefined) {
-    const replay = await findReplay(db, feed, job.idempotency);
-    if (replay !== undefined) return replay;
+  const needsChecks = job.idempotency !== undefined || job.member !== undefined;
+  if (needsChecks) {
+    const feed = await lockFeed(db, job.feed);
+    if (job.idempotency !== undefined) {
+      const replay = await findReplay(db, feed, job.idempotency);
+      if (replay !== undefined) return replay;
+    }
+    if (job.member !== undefined) await checkMember(db, feed.id, job.member);
   }
-  if (job.member !== undefined) await checkMember(db, feed.id, job.member);
-  const newest = job.entries.at(-1)?.updated;
-  // Taking the counter inside the write transaction is what makes seq follow commit order.
-  const updated = toFeedRecord(await db.get(
-    `UPDATE atommq_feed SET last_seq = last_seq + ?, updated = COALESCE(?, updated) WHERE id = ? RETURNING ${FEED_COLUMNS}`,
-    [job.entries.length, newest ?? null, feed.id]));
+  // Taking the counter inside the write transaction is what makes seq follow commit order. The
+  // plain publish path is this one statement and one INSERT; a new feed is created on a miss.
+  const updated = (await takeNumbers(db, job)) ?? (await lockFeed(db, job.feed), await takeNumbers(db, job));
+  if (updated === undefined) throw new Error(`store: feed ${job.feed} vanished inside a transaction`);
   const first = updated.lastSeq - job.entries.length + 1;
   const entries = job.entries.map((entry, i): EntryRecord => ({ ...entry, seq: first + i, member: job.member?.key ?? first + i }));
-  for (const e of entries) {
-    await db.run(
-      'INSERT INTO atommq_entry (feed_id, seq, member, atom_id, kind, updated, xml, media_type) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
-      [feed.id, e.seq, e.member, e.atomId, e.kind, e.updated, e.xml, e.mediaType ?? null]);
-  }
+  await insertRows(db, updated.id, entries);
   const [created] = entries;
   if (job.media !== undefined && created !== undefined) {
     await db.run('INSERT INTO atommq_media (feed_id, member, content_type, bytes) VALUES (?, ?, ?, ?)',
-      [feed.id, created.member, job.media.type, job.media.bytes]);
+      [updated.id, created.member, job.media.type, job.media.bytes]);
   }
   if (job.idempotency !== undefined && created !== undefined) {
     await db.run('INSERT INTO atommq_idempotency (feed_id, idem_key, fingerprint, first_seq, last_seq, created) VALUES (?, ?, ?, ?, ?, ?)',
-      [feed.id, job.idempotency.key, job.idempotency.fingerprint, first, updated.lastSeq, new Date().toISOString()]);
+      [updated.id, job.idempotency.key, job.idempotency.fingerprint, first, updated.lastSeq, new Date().toISOString()]);
   }
   return { feed: updated, entries, replayed: false };
+}
+
+/** Advances the feed's counter by the job's row count; undefined when the feed does not exist. */
+async function takeNumbers(db: SqliteConnection, job: AppendRequest): Promise<FeedRecord | undefined> {
+  const row = await db.get(
+    `UPDATE atommq_feed SET last_seq = last_seq + ?, updated = COALESCE(?, updated) WHERE name_key = ? RETURNING ${FEED_COLUMNS}`,
+    [job.entries.length, job.entries.at(-1)?.updated ?? null, feedKey(job.feed)]);
+  return row === undefined ? undefined : toFeedRecord(row);
+}
+
+/** Rows per INSERT: 8 parameters each stays far below SQLite's 32,766 bound parameters. */
+const ROWS_PER_INSERT = 500;
+
+/** Inserts log rows with multi-row INSERTs. */
+async function insertRows(db: SqliteConnection, feedId: number, entries: readonly EntryRecord[]): Promise<void> {
+  for (let start = 0; start < entries.length; start += ROWS_PER_INSERT) {
+    const chunk = entries.slice(start, start + ROWS_PER_INSERT);
+    await db.run(
+      `INSERT INTO atommq_entry (feed_id, seq, member, atom_id, kind, updated, xml, media_type) VALUES ${chunk.map(() => '(?, ?, ?, ?, ?, ?, ?, ?)').join(', ')}`,
+      chunk.flatMap((e) => [feedId, e.seq, e.member, e.atomId, e.kind, e.updated, e.xml, e.mediaType ?? null]));
+  }
 }
 
 /** Returns the feed, creating it when it does not exist yet. */

@@ -167,6 +167,20 @@ export class SqliteStore implements Store {
 
   /** Commits a batch of jobs in one transaction, each inside its own savepoint. */
   private async commitBatch(jobs: readonly WriteJob[]): Promise<Array<true | Error>> {
+    // Most batches have no failing job, so they run without savepoints (two fewer statements per
+    // job). Only when a job fails is the transaction rolled back and the batch run again with a
+    // savepoint around each job, so that job alone fails.
+    const first = await this.runBatch(jobs, false);
+    return first ?? (await this.runBatch(jobs, true)) ?? [];
+  }
+
+  /**
+   * Runs every job in one transaction and commits it. Without `isolated`, a failing job rolls
+   * the whole transaction back: a lone job's failure is its result, otherwise undefined asks for
+   * the isolated run. With `isolated`, a failing job is undone by its savepoint and reported in
+   * its slot.
+   */
+  private async runBatch(jobs: readonly WriteJob[], isolated: boolean): Promise<Array<true | Error> | undefined> {
     const db = await this.writable();
     try {
       await db.exec('BEGIN IMMEDIATE');
@@ -177,15 +191,20 @@ export class SqliteStore implements Store {
     const results: Array<true | Error> = [];
     try {
       for (const job of jobs) {
-        await db.exec('SAVEPOINT job');
+        if (isolated) await db.exec('SAVEPOINT job');
         try {
           await job(db);
-          await db.exec('RELEASE job');
+          if (isolated) await db.exec('RELEASE job');
           results.push(true);
         } catch (error) {
-          await db.exec('ROLLBACK TO job; RELEASE job');
           if (isUnavailable(error)) throw error;
-          results.push(error instanceof Error ? error : new Error(String(error)));
+          const failure = error instanceof Error ? error : new Error(String(error));
+          if (!isolated) {
+            await db.exec('ROLLBACK');
+            return jobs.length === 1 ? [failure] : undefined;
+          }
+          await db.exec('ROLLBACK TO job; RELEASE job');
+          results.push(failure);
         }
       }
       await db.exec('COMMIT');
@@ -196,6 +215,7 @@ export class SqliteStore implements Store {
       throw unavailable('unable to commit', error);
     }
   }
+
 
   /**
    * SQLite opens a file it cannot write (a read-only folder or mount) read-only, silently, and
