@@ -6,8 +6,9 @@ import { SqliteConnection } from '../lib/storage/sqlite/connection.js';
  * A benchmark-only preload (`NODE_OPTIONS=--import …/commit-probe.js`) for an `atommq serve`
  * process on SQLite. It leaves lib/ untouched and wraps one method of the SQLite connection:
  *
- * - it counts transactions (`COMMIT`) and append jobs (each job runs in `SAVEPOINT job`), so the
- *   benchmark can report commits/s and entries per commit from outside the store;
+ * - it counts transactions (`COMMIT`) and append jobs (each takes its sequence numbers with one
+ *   `UPDATE atommq_feed … RETURNING`), so the benchmark can report commits/s and entries per
+ *   commit from outside the store;
  * - with `ATOMMQ_BENCH_COMMIT_DELAY_MS`, it sleeps that long before each `COMMIT`, while the write
  *   lock is held, which is what a slow fsync does: a deliberately slow disk, in software.
  *
@@ -29,8 +30,12 @@ proto.exec = async function probedExec(this: SqliteConnection, sql: string): Pro
     commits += 1;
     return;
   }
-  if (sql === 'SAVEPOINT job') jobs += 1;
   return exec.call(this, sql);
+};
+const get = proto.get;
+proto.get = async function probedGet(this: SqliteConnection, sql: string, params?: Parameters<typeof get>[1]): Promise<unknown> {
+  if (sql.startsWith('UPDATE atommq_feed SET last_seq')) jobs += 1;
+  return get.call(this, sql, params);
 };
 
 if (probeDir !== undefined) {
