@@ -1,13 +1,7 @@
+import { describeAddress, errorCode, wrapServerError, type ServerAddress } from '../server-errors.js';
 import { StoreUnavailableError } from '../store.js';
 
-/** Where a PostgreSQL store connects, as far as messages may show it. */
-export interface ServerAddress {
-  readonly host: string;
-  readonly port: number | undefined;
-  readonly database: string;
-  readonly user: string | undefined;
-  readonly password: string | undefined;
-}
+export { describeError, type ServerAddress } from '../server-errors.js';
 
 /** Socket-level failures: the server is down, unreachable or went away. */
 const NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EHOSTUNREACH',
@@ -27,15 +21,10 @@ const CONNECTION_MESSAGES = /connection terminated|timeout exceeded when trying 
 /** SQLSTATEs after which the whole transaction may simply be run again: deadlock, serialization failure. */
 const TRANSIENT_STATES = new Set(['40P01', '40001']);
 
-function codeOf(error: unknown): string | undefined {
-  const code: unknown = typeof error === 'object' && error !== null ? Reflect.get(error, 'code') : undefined;
-  return typeof code === 'string' ? code : undefined;
-}
-
 /** Returns true when `error` means the server cannot take this work now (503), rather than a bug. */
 export function isUnavailable(error: unknown): boolean {
   if (error instanceof StoreUnavailableError) return true;
-  const code = codeOf(error);
+  const code = errorCode(error);
   if (code !== undefined) return NETWORK_CODES.has(code) || UNAVAILABLE_STATES.test(code);
   if (error instanceof AggregateError) return error.errors.some(isUnavailable);
   return error instanceof Error && CONNECTION_MESSAGES.test(error.message);
@@ -43,34 +32,16 @@ export function isUnavailable(error: unknown): boolean {
 
 /** Returns true when the transaction was rolled back by the server and may be retried as a whole. */
 export function isTransient(error: unknown): boolean {
-  const code = codeOf(error);
+  const code = errorCode(error);
   return code !== undefined && TRANSIENT_STATES.has(code);
 }
 
 /** Names the database for messages: `postgres://user@host:port/db`, never with the password. */
 export function describeServer(address: ServerAddress): string {
-  const host = address.host.includes(':') ? `[${address.host}]` : address.host;
-  const user = address.user === undefined ? '' : `${encodeURIComponent(address.user)}@`;
-  return `postgres://${user}${host}:${address.port ?? 5432}/${address.database}`;
+  return describeAddress('postgres', 5432, address);
 }
 
-/** The error's message, with the password scrubbed should a driver ever echo it. */
-export function describeError(error: unknown, password: string | undefined): string {
-  const message = error instanceof AggregateError && error.message === ''
-    ? error.errors.map((e) => describeError(e, password)).join('; ')
-    : error instanceof Error ? error.message || (codeOf(error) ?? error.name) : String(error);
-  return password === undefined || password === '' ? message : message.split(password).join('***');
-}
-
-/**
- * Wraps a failure with context: a {@link StoreUnavailableError} when the server cannot take the
- * work now, else the original error (a bug, reported as such).
- */
+/** Wraps a failure with context; see {@link wrapServerError}. */
 export function wrapError(what: string, error: unknown, address: ServerAddress): Error {
-  if (error instanceof StoreUnavailableError) return error;
-  if (isUnavailable(error)) {
-    return new StoreUnavailableError(
-      `store: ${what} on ${describeServer(address)}: ${describeError(error, address.password)}`, { cause: error });
-  }
-  return error instanceof Error ? error : new Error(String(error));
+  return wrapServerError(what, error, describeServer(address), address.password, isUnavailable);
 }
