@@ -43,3 +43,16 @@ export class GroupCommit<Job, Result> {
       });
   }
 }
+
+/**
+ * Runs one job through a queue whose jobs report nothing back, and resolves with the value the
+ * job handed to `keep` once the queue says it committed. Every store's writer uses it to return
+ * what its work computed (an append's rows, a prune's count) from a group-committed transaction.
+ */
+export async function committedResult<R>(enqueue: (keep: (value: R) => void) => Promise<unknown>): Promise<R> {
+  const box: { outcome?: { value: R } } = {};
+  await enqueue((value) => { box.outcome = { value }; });
+  const outcome = box.outcome;
+  if (outcome === undefined) throw new Error('store: a write job finished without a result');
+  return outcome.value;
+}

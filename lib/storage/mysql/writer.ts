@@ -1,5 +1,5 @@
 import type { Pool } from 'mysql2/promise';
-import { GroupCommit } from '../group-commit.js';
+import { GroupCommit, committedResult } from '../group-commit.js';
 import { AppendRejectedError } from '../store.js';
 import { isTransient, isUnavailable, wrapError, type ServerAddress } from './errors.js';
 import type { Queryable } from './migrate.js';
@@ -28,11 +28,7 @@ export class MysqlWriter {
    * and resolves with its result once committed.
    */
   async write<R>(lockKey: string | undefined, work: (db: Queryable) => Promise<R>): Promise<R> {
-    const box: { outcome?: { value: R } } = {};
-    await this.batches.submit({ lockKey, run: async (db) => { box.outcome = { value: await work(db) }; } });
-    const outcome = box.outcome;
-    if (outcome === undefined) throw new Error('store: a write job finished without a result');
-    return outcome.value;
+    return committedResult((keep) => this.batches.submit({ lockKey, run: async (db) => { keep(await work(db)); } }));
   }
 
   /** Closes the connection. */

@@ -1,5 +1,5 @@
 import type pg from 'pg';
-import { GroupCommit } from '../group-commit.js';
+import { GroupCommit, committedResult } from '../group-commit.js';
 import { AppendRejectedError } from '../store.js';
 import { isTransient, isUnavailable, wrapError, type ServerAddress } from './errors.js';
 import { APPEND_CHANNEL } from './listener.js';
@@ -36,18 +36,14 @@ export class PostgresWriter {
    */
   async write<R>(lockKey: string | undefined, work: (db: Queryable) => Promise<R>,
     announce: (result: R) => Appended | undefined = () => undefined): Promise<R> {
-    const box: { outcome?: { value: R } } = {};
-    await this.batches.submit({
+    return committedResult((keep) => this.batches.submit({
       lockKey,
       run: async (db) => {
         const value = await work(db);
-        box.outcome = { value };
+        keep(value);
         return announce(value);
       },
-    });
-    const outcome = box.outcome;
-    if (outcome === undefined) throw new Error('store: a write job finished without a result');
-    return outcome.value;
+    }));
   }
 
   /** Closes the connection. */

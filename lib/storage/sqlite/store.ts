@@ -1,5 +1,5 @@
 import { AppendWatcher } from '../append-watcher.js';
-import { GroupCommit } from '../group-commit.js';
+import { GroupCommit, committedResult } from '../group-commit.js';
 import { ENTRY_COLUMNS, FEED_COLUMNS, bytesField, feedKey, integerField, textField, toEntryRecord, toFeedRecord } from '../rows.js';
 import type { AppendRequest, AppendResult, EntryRecord, FeedRecord, FeedSettings, MediaRecord, PruneRule, Store } from '../store.js';
 import { StoreUnavailableError } from '../store.js';
@@ -158,11 +158,7 @@ export class SqliteStore implements Store {
 
   /** Runs `work` inside the next group-committed transaction and returns its result. */
   private async write<R>(work: (db: SqliteConnection) => Promise<R>): Promise<R> {
-    const box: { outcome?: { value: R } } = {};
-    await this.writes.submit(async (db) => { box.outcome = { value: await work(db) }; });
-    const outcome = box.outcome;
-    if (outcome === undefined) throw new Error('store: a write job finished without a result');
-    return outcome.value;
+    return committedResult((keep) => this.writes.submit(async (db) => { keep(await work(db)); }));
   }
 
   /** Commits a batch of jobs in one transaction, each inside its own savepoint. */
