@@ -26,6 +26,8 @@ export interface EventStreamRequest {
   readonly urls: Urls;
   /** Ends the stream: the client went away, the server shuts down, or a CGI stream's time is up. */
   readonly signal: AbortSignal;
+  /** Seconds of silence before a heartbeat comment; {@link HEARTBEAT_SECONDS} unless a test says less. */
+  readonly heartbeatSeconds?: number | undefined;
 }
 
 /** A heartbeat comment at least this often keeps proxies and browsers from timing the stream out. */
@@ -69,7 +71,7 @@ async function* frames(feed: FeedRecord, start: number, request: EventStreamRequ
   yield UTF8.encode(prelude);
   const limit = pageSizeOf(feed, deps);
   while (!signal.aborted) {
-    const step = await nextStep(feed, position, limit, HEARTBEAT_SECONDS, signal, deps.store);
+    const step = await nextStep(feed, position, limit, request.heartbeatSeconds ?? HEARTBEAT_SECONDS, signal, deps.store);
     if (signal.aborted) return;
     if (step.kind === 'idle') {
       yield UTF8.encode(': heartbeat\n\n');
