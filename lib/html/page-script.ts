@@ -106,13 +106,28 @@ export const PAGE_SCRIPT = String.raw`'use strict';
     return item;
   }
 
+  // Times arrive as RFC 3339 UTC; readers see them in their own zone, the exact value on hover.
+  function localizeTime(time) {
+    var when = new Date(time.getAttribute('datetime') || '');
+    if (isNaN(when.getTime())) return;
+    time.title = time.getAttribute('datetime');
+    time.textContent = when.toLocaleString();
+  }
+
   function accept(event, render) {
     var seq = Number(event.lastEventId);
     if (!(seq > lastSeq)) return;
     lastSeq = seq;
-    var doc = new DOMParser().parseFromString(event.data, 'application/xml');
+    // In a parsed XML document, XHTML and SVG elements are live: an <img> would load and fire its
+    // onerror. Moving them out of those namespaces first leaves inert elements to read text from.
+    var inert = event.data.replace(/http:\/\/www\.w3\.org\/(1999\/xhtml|2000\/svg|1998\/Math\/MathML)/g, 'urn:x-atommq-inert:$1');
+    var doc = new DOMParser().parseFromString(inert, 'application/xml');
     if (doc.getElementsByTagName('parsererror').length > 0 || document.getElementById('m-' + seq)) return;
-    list.appendChild(render(seq, doc.documentElement));
+    var atBottom = window.innerHeight + window.scrollY >= document.body.scrollHeight - 80;
+    var item = render(seq, doc.documentElement);
+    Array.prototype.forEach.call(item.querySelectorAll('time[datetime]'), localizeTime);
+    list.appendChild(item);
+    if (atBottom) window.scrollTo(0, document.body.scrollHeight);
     var empty = document.getElementById('no-messages');
     if (empty) empty.remove();
   }
@@ -184,7 +199,12 @@ export const PAGE_SCRIPT = String.raw`'use strict';
     });
   }
 
-  if (list && list.getAttribute('data-stream')) connect();
+  Array.prototype.forEach.call(document.querySelectorAll('time[datetime]'), localizeTime);
+  // The newest page reads like a log's tail: start at the bottom, where new messages arrive.
+  if (list && list.getAttribute('data-stream')) {
+    if (!location.hash) window.scrollTo(0, document.body.scrollHeight);
+    connect();
+  }
   if (form) form.addEventListener('submit', publish);
 })();
 `;

@@ -28,6 +28,8 @@ button { justify-self: start; font: inherit; padding: 0.4rem 1.2rem; border: 0; 
 button:disabled { opacity: 0.6; }
 table { border-collapse: collapse; width: 100%; }
 th, td { text-align: left; padding: 0.4rem 0.5rem; border-bottom: 1px solid var(--line); }
-td.num { text-align: right; font-variant-numeric: tabular-nums; }
-@media (max-width: 40rem) { th.when, td.when { display: none; } h1 { font-size: 1.3rem; } }
+th.num, td.num { text-align: right; font-variant-numeric: tabular-nums; }
+caption { text-align: left; }
+form h2 { margin: 0 0 0.3rem; }
+@media (max-width: 40rem) { h1 { font-size: 1.3rem; } th, td { padding: 0.4rem 0.3rem; } }
 `;
