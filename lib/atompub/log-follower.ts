@@ -1,5 +1,4 @@
 import type { EntryRecord, FeedRecord, Store } from '../storage/store.js';
-import { waitAtMost } from './wait.js';
 
 /**
  * Following a feed's log for a held stream: the one place a stream reads rows and waits for new
@@ -24,7 +23,7 @@ const GAP_RETRY_MS = 20;
 export async function nextStep(feed: FeedRecord, position: number, limit: number, idleSeconds: number, signal: AbortSignal, store: Store): Promise<LogStep> {
   let rows = await sharedReadAfter(store, feed.id, position, limit);
   if (rows.length === 0) {
-    await waitAtMost(idleSeconds, signal, (released) => store.waitForAppend(feed.id, position, released));
+    await waitForAppendOrIdle(store, feed.id, position, idleSeconds, signal);
     if (signal.aborted) return { kind: 'idle' };
     rows = await sharedReadAfter(store, feed.id, position, limit);
     if (rows.length === 0) return { kind: 'idle' };
@@ -33,7 +32,7 @@ export async function nextStep(feed: FeedRecord, position: number, limit: number
   if (kept.length > 0) return { kind: 'rows', rows: kept };
   const current = await store.findFeed(feed.name);
   if (current !== undefined && current.prunedThrough > position) return { kind: 'pruned', through: current.prunedThrough };
-  await waitAtMost(GAP_RETRY_MS / 1000, signal, () => new Promise<void>(() => undefined));
+  await new Promise<void>((resolve) => setTimeout(resolve, GAP_RETRY_MS));
   return { kind: 'rows', rows: [] };
 }
 
@@ -63,4 +62,62 @@ function sharedReadAfter(store: Store, feedId: number, position: number, limit: 
   const read = store.readAfter(feedId, position, limit).finally(() => reads.delete(key));
   reads.set(key, read);
   return read;
+}
+
+interface SharedWait {
+  readonly done: Promise<void>;
+  readonly controller: AbortController;
+  users: number;
+}
+
+const waits = new WeakMap<Store, Map<string, SharedWait>>();
+/** An abort reason made once: `abort()` without one builds a DOMException, with a stack, per call. */
+const RELEASED = new Error('log-follower: no stream waits here any more');
+
+/**
+ * Waits until a row after `position` commits, `idleSeconds` pass, or `signal` aborts. The store's
+ * wait is shared between the streams waiting at the same position: one store waiter (and its
+ * change check) per position, however many streams follow the feed, released when the last one
+ * leaves. Per stream it costs one timer and one listener, which matters when a commit wakes
+ * thousands of streams.
+ */
+function waitForAppendOrIdle(store: Store, feedId: number, position: number, idleSeconds: number, signal: AbortSignal): Promise<void> {
+  if (signal.aborted) return Promise.resolve();
+  const shared = waits.get(store) ?? new Map<string, SharedWait>();
+  waits.set(store, shared);
+  const key = `${feedId}:${position}`;
+  let joined = shared.get(key);
+  if (joined === undefined) {
+    const controller = new AbortController();
+    const created: SharedWait = {
+      done: store.waitForAppend(feedId, position, controller.signal).finally(() => {
+        if (shared.get(key) === created) shared.delete(key);
+      }),
+      controller,
+      users: 0,
+    };
+    shared.set(key, created);
+    joined = created;
+  }
+  const wait = joined;
+  wait.users += 1;
+  return new Promise<void>((resolve) => {
+    let isSettled = false;
+    const finish = (isLeaving: boolean): void => {
+      if (isSettled) return;
+      isSettled = true;
+      clearTimeout(timer);
+      signal.removeEventListener('abort', leave);
+      wait.users -= 1;
+      if (isLeaving && wait.users === 0) {
+        if (shared.get(key) === wait) shared.delete(key);
+        wait.controller.abort(RELEASED);
+      }
+      resolve();
+    };
+    const leave = (): void => finish(true);
+    const timer = setTimeout(leave, idleSeconds * 1000);
+    signal.addEventListener('abort', leave, { once: true });
+    wait.done.then(() => finish(false), () => finish(false));
+  });
 }
