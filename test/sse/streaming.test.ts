@@ -89,3 +89,25 @@ describe('Server-Sent Events through every long-lived front end', () => {
     }
   });
 });
+
+it('a stream on one web head receives what another head publishes (SQLite shared by two servers)', async () => {
+  const shared = await mkdtemp(join(tmpdir(), 'atommq-sse-heads-'));
+  const dsn = `sqlite:${join(shared, 'bus.db')}`;
+  const a = await startServeHttp(['--dsn', dsn]);
+  const b = await startServeHttp(['--dsn', dsn]);
+  try {
+    const headA: Front = { name: 'head A', port: a.port, feedPath: '/feeds/heads' };
+    const headB: Front = { name: 'head B', port: b.port, feedPath: '/feeds/heads' };
+    await publishMany(headB, 1, 1, 1);
+    const stream = await openEventStream(headA.port, headA.feedPath, { 'Last-Event-ID': '1' });
+    const reading = readEvents(stream, (events) => events.length >= 20);
+    await publishMany(headB, 2, 21);
+    const events = await reading;
+    stream.cut();
+    assert.deepEqual(events.map((e) => Number(e.id)), Array.from({ length: 20 }, (_, i) => i + 2));
+  } finally {
+    await a.stop();
+    await b.stop();
+    await rm(shared, { recursive: true, force: true });
+  }
+});
