@@ -8,6 +8,8 @@ export interface Front {
   readonly name: string;
   readonly port: number;
   readonly feedPath: string;
+  /** The AtomMQ process behind it, when the test knows it (for descriptor counts). */
+  readonly pid?: number | undefined;
 }
 
 const ENTRY = { 'Content-Type': 'application/atom+xml;type=entry' };

@@ -1,13 +1,13 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import libxml from 'libxmljs2';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openEventStream } from '../support/sse.js';
 import type { Lighttpd, Running } from '../support/processes.js';
 import { startLighttpd, startServeHttp } from '../support/processes.js';
-import { IS_CI, whichCommand } from '../support/tools.js';
+import { IS_CI, waitFor, whichCommand } from '../support/tools.js';
 import type { Front } from './sse-fronts.js';
 import { assertWholeLog, consumeWithReconnects, publishMany, readEvents } from './sse-fronts.js';
 
@@ -21,6 +21,10 @@ const hasLighttpd = whichCommand('lighttpd') !== undefined;
 if (!hasLighttpd && IS_CI) throw new Error('lighttpd is not installed; .ci/run installs it');
 
 const fronts: Front[] = [];
+
+async function openDescriptors(pid: number): Promise<number> {
+  return (await readdir(`/proc/${pid}/fd`)).length;
+}
 let serve: (Running & { port: number }) | undefined;
 let lighttpd: Lighttpd | undefined;
 let dir = '';
@@ -28,10 +32,10 @@ let dir = '';
 before(async () => {
   dir = await mkdtemp(join(tmpdir(), 'atommq-sse-'));
   serve = await startServeHttp(['--dsn', `sqlite:${join(dir, 'http.db')}`]);
-  fronts.push({ name: 'serve-http', port: serve.port, feedPath: '/feeds/sse' });
+  fronts.push({ name: 'serve-http', port: serve.port, feedPath: '/feeds/sse', pid: serve.child.pid });
   if (hasLighttpd) {
     lighttpd = await startLighttpd();
-    fronts.push({ name: 'lighttpd-fastcgi (atommq serve --fastcgi)', port: lighttpd.port, feedPath: '/bus/feeds/sse' });
+    fronts.push({ name: 'lighttpd-fastcgi (atommq serve --fastcgi)', port: lighttpd.port, feedPath: '/bus/feeds/sse', pid: lighttpd.servePid });
     fronts.push({ name: 'lighttpd-fastcgi (bin-path)', port: lighttpd.port, feedPath: '/fcgi/mycoolfeed' });
   } else {
     process.stderr.write('# skipped the lighttpd fronts: lighttpd is not installed\n');
@@ -58,14 +62,18 @@ describe('Server-Sent Events through every long-lived front end', () => {
     }
   });
 
-  it('200 concurrent subscribers all receive everything, live', async () => {
+  it('200 concurrent subscribers all receive everything, live, and leave nothing behind', async () => {
     for (const front of fronts) {
+      const descriptorsBefore = front.pid === undefined ? 0 : await openDescriptors(front.pid);
       const streams = await Promise.all(Array.from({ length: 200 }, () => openEventStream(front.port, front.feedPath, { 'Last-Event-ID': '1000' })));
       assert.ok(streams.every((s) => s.status === 200), `${front.name}: every subscriber is accepted`);
       const received = Promise.all(streams.map((s) => readEvents(s, (events) => events.length >= 50)));
       await publishMany(front, 1001, 1050);
       const all = await received;
       for (const stream of streams) stream.cut();
+      // A client that leaves ends its stream: the server closes its side of every connection.
+      const pid = front.pid;
+      if (pid !== undefined) await waitFor(`${front.name}: the streams' descriptors released`, async () => (await openDescriptors(pid)) <= descriptorsBefore + 2, 15_000);
       all.forEach((events, i) => {
         assert.deepEqual(events.map((e) => Number(e.id)), Array.from({ length: 50 }, (_, k) => 1001 + k), `${front.name}: subscriber ${i}`);
       });
