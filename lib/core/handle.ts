@@ -35,6 +35,9 @@ import { ALLOWED_METHODS, route } from './router.js';
  * FastCGI, HTTP) calls this and writes the result unchanged. It never throws: client errors
  * become their 4xx, a store that cannot write becomes 503, and anything else is logged and
  * answered with a bare 500.
+ *
+ * `signal` aborts when the client goes away. A Server-Sent Events answer streams until it
+ * aborts, so an adapter that can stream must pass one.
  */
 export async function handle(env: CgiEnv, body: BodySource, deps: Deps, signal?: AbortSignal): Promise<CoreResponse> {
   const method = requestMethod(env);

@@ -8,9 +8,10 @@ import { join } from 'node:path';
 import { it } from 'node:test';
 import { chromium } from 'playwright-core';
 import type { Page } from 'playwright-core';
-import { httpFetch } from '../support/http.js';
-import { REPO_ROOT, startServeHttp } from '../support/processes.js';
-import { IS_CI } from '../support/tools.js';
+import { httpFetch, isListening } from '../support/http.js';
+import { CLI, REPO_ROOT, startProcess, startServeHttp } from '../support/processes.js';
+import type { Running } from '../support/processes.js';
+import { IS_CI, waitFor } from '../support/tools.js';
 
 /**
  * The HTML view in a real browser: Debian's Chromium driven by playwright-core, against a real
@@ -141,4 +142,49 @@ async function startOtherSite(): Promise<{ server: Server; port: number }> {
 
 function escapeXml(text: string): string {
   return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+}
+
+it('Chromium: the page makes a new EventSource after the browser closed one on a 503', async (t) => {
+  if (!existsSync(CHROMIUM)) {
+    if (IS_CI) throw new Error(`${CHROMIUM} is missing; .ci/run installs chromium`);
+    t.skip(`${CHROMIUM} is not installed`);
+    return;
+  }
+  const dir = await mkdtemp(join(tmpdir(), 'atommq-browser-'));
+  const dsn = `sqlite:${join(dir, 'bus.db')}`;
+  const first = await startServeHttp(['--dsn', dsn]);
+  const port = first.port;
+  let serve: Running = first;
+  const browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS, headless: true });
+  try {
+    await httpFetch(port, 'POST', '/feeds/restart', { headers: ATOM_ENTRY, body: '<entry><title>before</title></entry>' });
+    const page = await browser.newPage();
+    await page.goto(`http://127.0.0.1:${port}/feeds/restart`);
+    await page.locator('html[data-live="open"]').waitFor();
+    // The server goes away (SIGKILL: a held stream would delay a graceful stop), and while it is
+    // down something answers 503: EventSource then stops for good (readyState CLOSED).
+    serve.child.kill('SIGKILL');
+    await new Promise((resolve) => serve.child.once('exit', resolve));
+    const unavailable = createServer((_req, res) => { res.statusCode = 503; res.end(); });
+    await new Promise<void>((resolve) => unavailable.listen(port, '127.0.0.1', () => resolve()));
+    await page.locator('html[data-live="closed"]').waitFor();
+    await new Promise<void>((resolve) => unavailable.close(() => resolve()));
+    unavailable.closeAllConnections();
+    serve = await startServeHttpOn(port, dsn);
+    await page.locator('html[data-live="open"]').waitFor(); // the script made a new EventSource
+    await httpFetch(port, 'POST', '/feeds/restart', { headers: ATOM_ENTRY, body: '<entry><title>after the restart</title></entry>' });
+    await page.locator('#messages li', { hasText: 'after the restart' }).waitFor();
+    assert.equal(await page.locator('#messages li').count(), 2);
+  } finally {
+    await browser.close();
+    serve.child.kill('SIGKILL');
+    await rm(dir, { recursive: true, force: true });
+  }
+});
+
+/** `atommq serve` on a given port (the page's URLs name it), once it accepts connections. */
+async function startServeHttpOn(port: number, dsn: string): Promise<Running> {
+  const running = startProcess(process.execPath, [CLI, 'serve', '--port', String(port), '--dsn', dsn]);
+  await waitFor(`atommq serve on port ${port}`, () => isListening(port));
+  return running;
 }
