@@ -72,8 +72,10 @@ describe('Server-Sent Events through every long-lived front end', () => {
       const all = await received;
       for (const stream of streams) stream.cut();
       // A client that leaves ends its stream: the server closes its side of every connection.
+      // lighttpd notices a departed client when it next writes to it: the next event, or the
+      // next heartbeat (≤ 15 s), so the wait allows one heartbeat.
       const pid = front.pid;
-      if (pid !== undefined) await waitFor(`${front.name}: the streams' descriptors released`, async () => (await openDescriptors(pid)) <= descriptorsBefore + 2, 15_000);
+      if (pid !== undefined) await waitFor(`${front.name}: the streams' descriptors released`, async () => (await openDescriptors(pid)) <= descriptorsBefore + 2, 25_000);
       all.forEach((events, i) => {
         assert.deepEqual(events.map((e) => Number(e.id)), Array.from({ length: 50 }, (_, k) => 1001 + k), `${front.name}: subscriber ${i}`);
       });
