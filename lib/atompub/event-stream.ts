@@ -5,7 +5,7 @@ import { renderEntryElement } from '../xml/render.js';
 import type { CursorInput } from './cursor.js';
 import { resolveCursor } from './cursor.js';
 import { pageSizeOf } from './feed-page.js';
-import { nextStep } from './log-follower.js';
+import { LogFollower } from './log-follower.js';
 import { entryView } from './members.js';
 import type { Urls } from './urls.js';
 
@@ -69,10 +69,10 @@ async function* frames(feed: FeedRecord, start: number, request: EventStreamRequ
     position = feed.prunedThrough;
   }
   yield UTF8.encode(prelude);
-  const limit = pageSizeOf(feed, deps);
-  while (!signal.aborted) {
-    const step = await nextStep(feed, position, limit, request.heartbeatSeconds ?? HEARTBEAT_SECONDS, signal, deps.store);
-    if (signal.aborted) return;
+  const follower = new LogFollower(feed, pageSizeOf(feed, deps), request.heartbeatSeconds ?? HEARTBEAT_SECONDS, signal, deps.store);
+  while (!follower.isStopped) {
+    const step = await follower.next(position);
+    if (follower.isStopped) return;
     if (step.kind === 'idle') {
       yield UTF8.encode(': heartbeat\n\n');
     } else if (step.kind === 'pruned') {

@@ -15,25 +15,74 @@ export type LogStep =
 const GAP_RETRY_MS = 20;
 
 /**
- * Returns the rows right after `position` (contiguous, up to `limit`), or, when there are none,
- * waits up to `idleSeconds` for a commit and tries once more. A gap before the first row is
- * either pruned rows (reported as `pruned`) or a commit that is not visible yet (retried). A
- * stream's idle result is its cue for a heartbeat.
+ * One stream's view of a feed's log. `next(position)` returns the rows right after `position`
+ * (contiguous, up to `limit`), or, when there are none, waits up to `idleSeconds` for a commit and
+ * tries once more. A gap before the first row is either pruned rows (reported as `pruned`) or a
+ * commit that is not visible yet (retried). An idle result is the stream's cue for a heartbeat.
  */
-export async function nextStep(feed: FeedRecord, position: number, limit: number, idleSeconds: number, signal: AbortSignal, store: Store): Promise<LogStep> {
-  let rows = await sharedReadAfter(store, feed.id, position, limit);
-  if (rows.length === 0) {
-    await waitForAppendOrIdle(store, feed.id, position, idleSeconds, signal);
-    if (signal.aborted) return { kind: 'idle' };
-    rows = await sharedReadAfter(store, feed.id, position, limit);
-    if (rows.length === 0) return { kind: 'idle' };
+export class LogFollower {
+  /** Ends the current wait early; set while one runs. */
+  private interrupt: (() => void) | undefined;
+  /** True once the stream's signal aborted (read from the listener: the getter validates each call). */
+  isStopped = false;
+
+  constructor(
+    private readonly feed: FeedRecord,
+    private readonly limit: number,
+    private readonly idleSeconds: number,
+    signal: AbortSignal,
+    private readonly store: Store,
+  ) {
+    // One listener for the stream's life, rather than one per wait: a commit wakes every stream.
+    this.isStopped = signal.aborted;
+    signal.addEventListener('abort', () => {
+      this.isStopped = true;
+      this.interrupt?.();
+    }, { once: true });
   }
-  const kept = takeContiguous(rows, position);
-  if (kept.length > 0) return { kind: 'rows', rows: kept };
-  const current = await store.findFeed(feed.name);
-  if (current !== undefined && current.prunedThrough > position) return { kind: 'pruned', through: current.prunedThrough };
-  await new Promise<void>((resolve) => setTimeout(resolve, GAP_RETRY_MS));
-  return { kind: 'rows', rows: [] };
+
+  /** What comes after `position`. */
+  async next(position: number): Promise<LogStep> {
+    const { feed, limit, store } = this;
+    let rows = await sharedReadAfter(store, feed.id, position, limit);
+    if (rows.length === 0) {
+      await this.waitForAppendOrIdle(position);
+      if (this.isStopped) return { kind: 'idle' };
+      rows = await sharedReadAfter(store, feed.id, position, limit);
+      if (rows.length === 0) return { kind: 'idle' };
+    }
+    const kept = takeContiguous(rows, position);
+    if (kept.length > 0) return { kind: 'rows', rows: kept };
+    const current = await store.findFeed(feed.name);
+    if (current !== undefined && current.prunedThrough > position) return { kind: 'pruned', through: current.prunedThrough };
+    await new Promise<void>((resolve) => setTimeout(resolve, GAP_RETRY_MS));
+    return { kind: 'rows', rows: [] };
+  }
+
+  /**
+   * Waits until a row after `position` commits, the idle time passes, or the stream's signal
+   * aborts. The store's wait is shared between the streams waiting at the same position: one
+   * store waiter (and its change check) per position, however many streams follow the feed,
+   * released when the last one leaves. Per stream a wait costs one timer.
+   */
+  private waitForAppendOrIdle(position: number): Promise<void> {
+    if (this.isStopped) return Promise.resolve();
+    const wait = joinSharedWait(this.store, this.feed.id, position);
+    return new Promise<void>((resolve) => {
+      let isSettled = false;
+      const finish = (isLeaving: boolean): void => {
+        if (isSettled) return;
+        isSettled = true;
+        clearTimeout(timer);
+        this.interrupt = undefined;
+        leaveSharedWait(wait, isLeaving);
+        resolve();
+      };
+      const timer = setTimeout(() => finish(true), this.idleSeconds * 1000);
+      this.interrupt = (): void => finish(true);
+      wait.done.then(() => finish(false), () => finish(false));
+    });
+  }
 }
 
 /** The rows that follow `position` without a gap: a gap is a commit this reader cannot see yet. */
@@ -67,57 +116,40 @@ function sharedReadAfter(store: Store, feedId: number, position: number, limit: 
 interface SharedWait {
   readonly done: Promise<void>;
   readonly controller: AbortController;
+  readonly waits: Map<string, SharedWait>;
+  readonly key: string;
   users: number;
 }
 
-const waits = new WeakMap<Store, Map<string, SharedWait>>();
+const sharedWaits = new WeakMap<Store, Map<string, SharedWait>>();
 /** An abort reason made once: `abort()` without one builds a DOMException, with a stack, per call. */
 const RELEASED = new Error('log-follower: no stream waits here any more');
 
-/**
- * Waits until a row after `position` commits, `idleSeconds` pass, or `signal` aborts. The store's
- * wait is shared between the streams waiting at the same position: one store waiter (and its
- * change check) per position, however many streams follow the feed, released when the last one
- * leaves. Per stream it costs one timer and one listener, which matters when a commit wakes
- * thousands of streams.
- */
-function waitForAppendOrIdle(store: Store, feedId: number, position: number, idleSeconds: number, signal: AbortSignal): Promise<void> {
-  if (signal.aborted) return Promise.resolve();
-  const shared = waits.get(store) ?? new Map<string, SharedWait>();
-  waits.set(store, shared);
+/** Joins (or starts) the store wait for rows after `position` of a feed. */
+function joinSharedWait(store: Store, feedId: number, position: number): SharedWait {
+  const waits = sharedWaits.get(store) ?? new Map<string, SharedWait>();
+  sharedWaits.set(store, waits);
   const key = `${feedId}:${position}`;
-  let joined = shared.get(key);
-  if (joined === undefined) {
+  let wait = waits.get(key);
+  if (wait === undefined) {
     const controller = new AbortController();
     const created: SharedWait = {
       done: store.waitForAppend(feedId, position, controller.signal).finally(() => {
-        if (shared.get(key) === created) shared.delete(key);
+        if (waits.get(key) === created) waits.delete(key);
       }),
-      controller,
-      users: 0,
+      controller, waits, key, users: 0,
     };
-    shared.set(key, created);
-    joined = created;
+    waits.set(key, created);
+    wait = created;
   }
-  const wait = joined;
   wait.users += 1;
-  return new Promise<void>((resolve) => {
-    let isSettled = false;
-    const finish = (isLeaving: boolean): void => {
-      if (isSettled) return;
-      isSettled = true;
-      clearTimeout(timer);
-      signal.removeEventListener('abort', leave);
-      wait.users -= 1;
-      if (isLeaving && wait.users === 0) {
-        if (shared.get(key) === wait) shared.delete(key);
-        wait.controller.abort(RELEASED);
-      }
-      resolve();
-    };
-    const leave = (): void => finish(true);
-    const timer = setTimeout(leave, idleSeconds * 1000);
-    signal.addEventListener('abort', leave, { once: true });
-    wait.done.then(() => finish(false), () => finish(false));
-  });
+  return wait;
+}
+
+/** Leaves a shared wait; the last stream to leave early releases the store's waiter. */
+function leaveSharedWait(wait: SharedWait, isLeavingEarly: boolean): void {
+  wait.users -= 1;
+  if (!isLeavingEarly || wait.users > 0) return;
+  if (wait.waits.get(wait.key) === wait) wait.waits.delete(wait.key);
+  wait.controller.abort(RELEASED);
 }

@@ -120,6 +120,8 @@ async function saveScreenshots(page: Page, context: Awaited<ReturnType<Awaited<R
   await small.goto(`${origin}/`);
   await small.screenshot({ path: join(folder, 'service-phone.png') });
   for (const name of ['feed-1280x800.png', 'feed-phone.png', 'service-phone.png']) assert.ok((await stat(join(folder, name))).size > 1000);
+  await phone?.close();
+  if (process.env['ATOMMQ_UPDATE_SCREENSHOTS'] !== '1') await rm(folder, { recursive: true, force: true });
 }
 
 /** A feed with ordinary messages, for the README's screenshots. */
