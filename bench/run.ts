@@ -6,6 +6,7 @@ import { parseArgs } from 'node:util';
 import type { PhaseContext } from './phases.js';
 import { ATOMBUS_WORKERS, peerPhase } from './atombus.js';
 import { databasesPhase } from './databases.js';
+import { fanOutPhase } from './fan-out.js';
 import { backlogPhase, httpPhase, lighttpdPhase, measureCeiling, messageOf, slowDiskPhase } from './phases.js';
 import { renderTable, renderTargets } from './report.js';
 import type { Results } from './results.js';
@@ -19,7 +20,7 @@ import { evaluateTargets } from './targets.js';
  */
 const USAGE = `usage: npm run bench -- [--peer atombus] [--peer-workers N] [--seconds N] [--warmup N] [--big-entries N]
                        [--cgi-runs N] [--slow-commit-ms N] [--skip PHASE,…]
-phases: fsync.start, http, lighttpd, peer, backlog, databases, slow-disk, fsync.end`;
+phases: fsync.start, http, lighttpd, peer, backlog, databases, slow-disk, fan-out, fsync.end`;
 
 const OPTIONS = {
   peer: { type: 'string' }, seconds: { type: 'string' }, warmup: { type: 'string' }, 'big-entries': { type: 'string' },
@@ -114,6 +115,7 @@ async function main(argv: string[]): Promise<void> {
     await phase('backlog', () => backlogPhase(ctx, 1000, bigEntries));
     await phase('databases', () => databasesPhase(ctx));
     await phase('slow-disk', () => slowDiskPhase(ctx, slowCommitMs));
+    await phase('fan-out', () => fanOutPhase(ctx));
     await phase('fsync.end', async () => {
       log('fsync ceiling (end)');
       results.fsync.end = await measureCeiling(3);

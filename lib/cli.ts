@@ -22,23 +22,25 @@ import { LazyStore } from './storage/lazy-store.js';
  * | --author NAME | ATOMMQ_AUTHOR | AtomMQ |
  * | --user U, --password P | ATOMMQ_DB_USER, ATOMMQ_DB_PASSWORD | (from the DSN) |
  * | --auth FILE | ATOMMQ_AUTH | (no authentication: everything open) |
+ * | --allow-origin LIST | ATOMMQ_ALLOW_ORIGINS | (only the server's own origin) |
  */
 const USAGE = `usage: atommq serve [--port N] [--host H] [--fastcgi PATH|HOST:PORT] [--dsn DSN]
                     [--feed NAME] [--page-size N] [--max-body BYTES] [--author NAME]
-                    [--user U] [--password P] [--auth FILE]
+                    [--user U] [--password P] [--auth FILE] [--allow-origin ORIGIN,…]
        atommq feeds list [--dsn DSN]
        atommq feeds set NAME [--max-age SECONDS|none] [--max-count N|none] [--page-size N|none]
        atommq feeds delete NAME [--dsn DSN]
        atommq prune [NAME] [--dsn DSN]
 Every flag has an environment variable: ATOMMQ_PORT, ATOMMQ_HOST, ATOMMQ_FASTCGI, ATOMMQ_DSN,
 ATOMMQ_FEED, ATOMMQ_PAGE_SIZE, ATOMMQ_MAX_BODY, ATOMMQ_AUTHOR, ATOMMQ_DB_USER, ATOMMQ_DB_PASSWORD,
-ATOMMQ_AUTH.`;
+ATOMMQ_AUTH, ATOMMQ_ALLOW_ORIGINS.`;
 
 const OPTIONS = {
   port: { type: 'string' }, host: { type: 'string' }, fastcgi: { type: 'string' }, dsn: { type: 'string' },
   feed: { type: 'string' }, 'page-size': { type: 'string' }, 'max-body': { type: 'string' },
   author: { type: 'string' }, user: { type: 'string' }, password: { type: 'string' }, help: { type: 'boolean' },
   'max-age': { type: 'string' }, 'max-count': { type: 'string' }, auth: { type: 'string' },
+  'allow-origin': { type: 'string' },
 } as const;
 
 /** Reads a flag, falling back to its environment variable. */
@@ -74,6 +76,7 @@ async function main(argv: string[]): Promise<void> {
     user: setting(values, 'user', 'ATOMMQ_DB_USER'),
     password: setting(values, 'password', 'ATOMMQ_DB_PASSWORD'),
     auth: setting(values, 'auth', 'ATOMMQ_AUTH'),
+    allowedOrigins: (setting(values, 'allow-origin', 'ATOMMQ_ALLOW_ORIGINS') ?? '').split(/[\s,]+/).filter((o) => o !== ''),
   });
   const fastcgi = setting(values, 'fastcgi', 'ATOMMQ_FASTCGI');
   const listener = fastcgi !== undefined

@@ -39,6 +39,8 @@ export interface AtomMQOptions {
   readonly idempotencySeconds?: number | undefined;
   /** Most entries in one batch POST (default 1000). */
   readonly maxBatchEntries?: number | undefined;
+  /** Origins whose pages may change feeds and read them through CORS (README, "Browsers"). */
+  readonly allowedOrigins?: readonly string[] | undefined;
   /** The clock; injectable so tests can move time. */
   readonly now?: (() => Date) | undefined;
   /**
@@ -85,6 +87,7 @@ export class AtomMQ {
       maxWaitSeconds: options.maxWaitSeconds ?? DEFAULT_CONFIG.maxWaitSeconds,
       idempotencySeconds: options.idempotencySeconds ?? DEFAULT_CONFIG.idempotencySeconds,
       maxBatchEntries: options.maxBatchEntries ?? DEFAULT_CONFIG.maxBatchEntries,
+      allowedOrigins: options.allowedOrigins ?? DEFAULT_CONFIG.allowedOrigins,
     };
     const store = new LazyStore(options.dsn ?? 'sqlite:atommq.db', { user: options.user, password: options.password });
     const auth = typeof options.auth === 'string' ? loadAuthenticator(options.auth) : options.auth;
@@ -103,7 +106,7 @@ export class AtomMQ {
    */
   async run(): Promise<void> {
     if ((process.env['GATEWAY_INTERFACE'] ?? '').startsWith('CGI/')) {
-      await serveCgi((env, body) => this.handle(env, body));
+      await serveCgi((env, body, signal) => this.handle(env, body, signal));
       await this.close();
     } else if (fstatSync(0).isSocket()) {
       await this.serveFastCgi({ kind: 'inherited' });
