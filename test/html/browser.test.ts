@@ -89,6 +89,14 @@ it('Chromium: live updates in two pages, a form that publishes, inert hostile co
     const direct = await httpFetch(serve.port, 'POST', '/feeds/orders', { body: '<entry><title>no Origin, like curl</title></entry>' });
     assert.equal(direct.status, 201, 'the same POST without Origin works');
 
+    // A publisher's HTML media resource, opened from the page's link, runs nothing.
+    const html = await httpFetch(serve.port, 'POST', '/feeds/orders', { headers: { 'Content-Type': 'text/html', Slug: 'HTML media' }, body: HOSTILE });
+    assert.equal(html.status, 201);
+    await fresh.goto(feed);
+    await fresh.locator('a', { hasText: 'media resource (text/html)' }).click();
+    await fresh.waitForURL(/\/media\//);
+    assert.equal(await fresh.evaluate(() => (window as unknown as { __pwned?: unknown }).__pwned), undefined, 'the HTML media ran no script');
+
     assert.deepEqual(problems, [], 'no script errors, CSP violations or failed loads');
     await saveScreenshots(a, context, await showcaseFeed(serve.port), origin);
   } finally {

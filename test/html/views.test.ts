@@ -113,6 +113,19 @@ describe('the HTML view', () => {
     assert.match(member.text, /#4<\/a> newest revision/);
   });
 
+  it('serves publishers’ media sandboxed, so HTML or SVG the feed page links to never runs as this origin', async () => {
+    const svg = '<svg xmlns="http://www.w3.org/2000/svg" onload="window.__pwned=1"><script>window.__pwned=2</script></svg>';
+    for (const [type, body] of [['text/html', HOSTILE], ['image/svg+xml', svg], ['image/png', '\x89PNG']] as const) {
+      const posted = await call('POST /feeds/media', { 'Content-Type': type }, body);
+      assert.equal(posted.status, 201);
+      const media = await call(`GET /feeds/media/media/${(posted.header('Location')[0] ?? '').split('/').pop() ?? ''}`);
+      assert.equal(media.status, 200);
+      assert.deepEqual(media.header('Content-Type'), [type], 'the bytes keep their type');
+      assert.match(media.header('Content-Security-Policy')[0] ?? '', /(?:^|;\s*)sandbox(?:;|$)/, `${type} is sandboxed: no script, an opaque origin`);
+      assert.deepEqual(media.header('X-Content-Type-Options'), ['nosniff']);
+    }
+  });
+
   it('serves its own script and style sheet, and nothing else, under /assets/', async () => {
     const script = await call('GET /assets/atommq.js');
     assert.equal(script.status, 200);
