@@ -39,9 +39,13 @@ export function corsHeaders(method: string, env: CgiEnv, allowed: readonly strin
   ];
 }
 
-/** Normalises an origin list entry or header: lower-case scheme and host, no trailing slash. */
+/**
+ * Normalises an origin list entry or header: lower-case scheme and host, no trailing slash, and
+ * no default port. RFC 6454 §6.2 serialises an origin without its scheme's default port, so a
+ * browser says `https://a.example` where a proxy's Host says `a.example:443`.
+ */
 export function normalizeOrigin(origin: string): string {
-  return origin.trim().replace(/\/+$/, '').toLowerCase();
+  return origin.trim().replace(/\/+$/, '').toLowerCase().replace(/^(http:\/\/[^/]+):80$|^(https:\/\/[^/]+):443$/, '$1$2');
 }
 
 function isAllowed(origin: string, allowed: readonly string[]): boolean {

@@ -154,6 +154,17 @@ describe('browsers as clients: Origin and CORS', () => {
     assert.equal((await call('POST /feeds/web', { Origin: 'https://App.example/' }, entry('partner', 'x'))).status, 201);
   });
 
+  it('counts a scheme’s default port as no port, as a browser’s Origin does (RFC 6454 §6.2)', async () => {
+    const post = async (host: string, origin: string, https = false): Promise<number> => {
+      const request = envFor('POST /feeds/web', { host, headers: { Origin: origin, 'Content-Type': 'application/atom+xml' }, body: entry('behind a proxy', 'x') });
+      return (await app.handle(https ? { ...request.env, HTTPS: 'on' } : request.env, bodyOf(request.body))).status;
+    };
+    assert.equal(await post('bus.example:80', 'http://bus.example'), 201, 'a proxy that sends Host with :80');
+    assert.equal(await post('bus.example:443', 'https://bus.example', true), 201, 'and with :443 over TLS');
+    assert.equal(await post('bus.example:80', 'http://bus.example:8080'), 403, 'another port is another origin');
+    assert.equal(await post('bus.example:443', 'http://bus.example', true), 403, 'another scheme is another origin');
+  });
+
   it('opens GETs to allow-listed origins through CORS, and to no one else', async () => {
     const allowed = await call('GET /feeds/web', { Origin: 'https://app.example' });
     assert.deepEqual(allowed.header('Access-Control-Allow-Origin'), ['https://app.example']);
