@@ -29,8 +29,11 @@ export function checkOrigin(method: string, env: CgiEnv, allowed: readonly strin
  * preflight here.
  */
 export function corsHeaders(method: string, env: CgiEnv, allowed: readonly string[]): HeaderList {
+  if ((method !== 'GET' && method !== 'HEAD') || allowed.length === 0) return [];
   const origin = requestHeader(env, 'Origin');
-  if (origin === undefined || (method !== 'GET' && method !== 'HEAD') || !isAllowed(origin, allowed)) return [];
+  // Fetch standard §3.2.5: once answers depend on Origin, every answer says so, including those
+  // without CORS headers; else a cache may give an allowed page a copy it cannot read.
+  if (origin === undefined || !isAllowed(origin, allowed)) return [['Vary', 'Origin']];
   return [
     ['Access-Control-Allow-Origin', origin],
     ['Access-Control-Allow-Credentials', 'true'],

@@ -173,4 +173,16 @@ describe('browsers as clients: Origin and CORS', () => {
     assert.equal(foreign.status, 200);
     assert.deepEqual(foreign.header('Access-Control-Allow-Origin'), []);
   });
+
+  it('says Vary: Origin on answers without CORS headers too, so a cache cannot hand them to an allowed page', async () => {
+    // Fetch standard §3.2.5: a year-long cached archive fetched without Origin would otherwise
+    // be served to an allow-listed page, which then cannot read it.
+    for (const line of ['GET /feeds/web/archive/1', 'GET /feeds/web', 'HEAD /feeds/web/media/3']) {
+      for (const headers of [{}, { Origin: 'https://evil.example' }]) {
+        const answer = await call(line, headers);
+        assert.equal(answer.status, 200, line);
+        assert.ok(answer.header('Vary').includes('Origin'), `${line} ${JSON.stringify(headers)} varies on Origin`);
+      }
+    }
+  });
 });
