@@ -41,11 +41,13 @@ import { ALLOWED_METHODS, route } from './router.js';
  */
 export async function handle(env: CgiEnv, body: BodySource, deps: Deps, signal?: AbortSignal): Promise<CoreResponse> {
   const method = requestMethod(env);
+  const cors = corsHeaders(method, env, deps.config.allowedOrigins);
   try {
-    const response = withHeaders(await dispatch(method, env, body, deps, signal), corsHeaders(method, env, deps.config.allowedOrigins));
+    const response = withHeaders(await dispatch(method, env, body, deps, signal), cors);
     return method === 'HEAD' ? withoutBody(response) : response;
   } catch (error) {
-    return errorResponse(error, method, env, deps);
+    // An allowed page must be able to read a 4xx or 503 too, or it sees only a network failure.
+    return withHeaders(errorResponse(error, method, env, deps), cors);
   }
 }
 

@@ -174,6 +174,15 @@ describe('browsers as clients: Origin and CORS', () => {
     assert.deepEqual(foreign.header('Access-Control-Allow-Origin'), []);
   });
 
+  it('lets an allow-listed page read error answers too: it can tell a 404 or a 400 from a network failure', async () => {
+    for (const [line, headers] of [['GET /feeds/missing', {}], ['GET /feeds/web', { Accept: 'text/event-stream', 'Last-Event-ID': 'nonsense' }]] as const) {
+      const answer = await call(line, { ...headers, Origin: 'https://app.example' });
+      assert.ok(answer.status === 404 || answer.status === 400, `${line}: ${answer.status}`);
+      assert.deepEqual(answer.header('Access-Control-Allow-Origin'), ['https://app.example'], `${line} is readable cross-origin`);
+    }
+    assert.deepEqual((await call('GET /feeds/missing', { Origin: 'https://evil.example' })).header('Access-Control-Allow-Origin'), []);
+  });
+
   it('says Vary: Origin on answers without CORS headers too, so a cache cannot hand them to an allowed page', async () => {
     // Fetch standard §3.2.5: a year-long cached archive fetched without Origin would otherwise
     // be served to an allow-listed page, which then cannot read it.
