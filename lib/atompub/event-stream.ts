@@ -43,10 +43,7 @@ const UTF8 = new TextEncoder();
  */
 export async function openEventStream(request: EventStreamRequest, deps: Deps): Promise<StreamingResponse> {
   const { feed } = request;
-  const cursor = request.lastEventId === undefined || request.lastEventId.trim() === ''
-    ? request.cursor
-    : { ...request.cursor, startAfter: request.lastEventId, startAt: undefined };
-  const { position } = await resolveCursor(feed, cursor, deps.store);
+  const { position } = await resolveCursor(feed, { ...request.cursor, lastEventId: request.lastEventId }, deps.store);
   return {
     status: 200,
     headers: [

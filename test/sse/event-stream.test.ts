@@ -95,6 +95,16 @@ describe('the event stream of a feed', () => {
     assert.equal((await call('GET /feeds/nothing-here', { Accept: 'text/event-stream' })).status, 404);
   });
 
+  it('names Last-Event-ID, not a parameter the client never sent, when that id is unknown', async () => {
+    await publish('unknown-id', 'only');
+    for (const id of ['garbage', '-1', '999', '2.0']) {
+      const response = await call('GET /feeds/unknown-id?start_after=0', { Accept: 'text/event-stream', 'Last-Event-ID': id });
+      assert.equal(response.status, 400, id);
+      const text = 'body' in response ? Buffer.from(response.body).toString('utf8') : '';
+      assert.match(text, new RegExp(`Last-Event-ID names no entry of this feed: ${id.replace('.', '\\.')}`), id);
+    }
+  });
+
   it('streams live rows as they commit, and a DELETE as event: deleted (an RFC 6721 tombstone)', async () => {
     const controller = new AbortController();
     const response = await call('GET /feeds/core', { Accept: 'text/event-stream', 'Last-Event-ID': '3' }, undefined, controller.signal);
