@@ -6,6 +6,8 @@ body { margin: 0; font: 16px/1.5 system-ui, -apple-system, "Segoe UI", Roboto, s
 header, main, footer { max-width: 56rem; margin: 0 auto; padding: 0 1rem; }
 header { padding-top: 1rem; border-bottom: 1px solid var(--line); }
 header nav a { color: var(--muted); }
+/* Feed names run to 128 characters with no break; let them wrap rather than widen a phone's page. */
+header nav, .summary, th[scope="row"] { overflow-wrap: anywhere; }
 h1 { font-size: 1.6rem; margin: 0.4rem 0; overflow-wrap: anywhere; }
 h2 { font-size: 1.2rem; margin: 1.5rem 0 0.5rem; }
 h3 { font-size: 1rem; margin: 0; overflow-wrap: anywhere; }

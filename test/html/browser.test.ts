@@ -198,3 +198,31 @@ async function startServeHttpOn(port: number, dsn: string): Promise<Running> {
   await waitFor(`atommq serve on port ${port}`, () => isListening(port));
   return running;
 }
+
+it('Chromium: pages fit a phone’s width with the longest feed name and unbroken titles and text', async (t) => {
+  if (!existsSync(CHROMIUM)) {
+    if (IS_CI) throw new Error(`${CHROMIUM} is missing; .ci/run installs chromium`);
+    t.skip(`${CHROMIUM} is not installed`);
+    return;
+  }
+  const dir = await mkdtemp(join(tmpdir(), 'atommq-browser-'));
+  const serve = await startServeHttp(['--dsn', `sqlite:${join(dir, 'bus.db')}`]);
+  const browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS, headless: true });
+  try {
+    const name = `a${'b'.repeat(127)}`; // the longest feed name the router accepts
+    const unbroken = `https://example.com/${'x'.repeat(300)}`;
+    const body = `<entry xmlns="http://www.w3.org/2005/Atom"><title>${unbroken}</title><content>${unbroken}</content></entry>`;
+    assert.equal((await httpFetch(serve.port, 'POST', `/feeds/${name}`, { headers: ATOM_ENTRY, body })).status, 201);
+    const phone = await browser.newContext({ viewport: { width: 390, height: 844 }, isMobile: true });
+    const page = await phone.newPage();
+    for (const path of ['/', `/feeds/${name}`, `/feeds/${name}/entries/1`]) {
+      await page.goto(`http://127.0.0.1:${serve.port}${path}`);
+      const [scrollWidth, viewport] = await page.evaluate(() => [document.documentElement.scrollWidth, window.innerWidth]);
+      assert.ok(scrollWidth <= 390 && viewport === 390, `${path}: ${scrollWidth} px wide in a ${viewport} px layout viewport, for a 390 px phone`);
+    }
+  } finally {
+    await browser.close();
+    await serve.stop();
+    await rm(dir, { recursive: true, force: true });
+  }
+});
