@@ -83,8 +83,8 @@ export const PAGE_SCRIPT = String.raw`'use strict';
     if (updated) time.setAttribute('datetime', updated.textContent);
     meta.appendChild(time);
     article.appendChild(meta);
-    var contents = atomChildren(entry, 'content');
-    var content = contents[contents.length - 1];
+    // As the server's page: the content, or else the summary (RFC 4287 §4.1.1.1 lets an entry have only one).
+    var content = atomChildren(entry, 'content')[0] || atomChildren(entry, 'summary')[0];
     if (content && content.getAttribute('src')) {
       article.appendChild(mediaBlock(content.getAttribute('src'), content.getAttribute('type')));
     } else if (content) {

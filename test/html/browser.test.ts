@@ -97,6 +97,13 @@ it('Chromium: live updates in two pages, a form that publishes, inert hostile co
     await fresh.waitForURL(/\/media\//);
     assert.equal(await fresh.evaluate(() => (window as unknown as { __pwned?: unknown }).__pwned), undefined, 'the HTML media ran no script');
 
+    // An entry with a summary and no content shows its summary live, as the server's page does.
+    await httpFetch(serve.port, 'POST', '/feeds/orders', { headers: ATOM_ENTRY, body: '<entry xmlns="http://www.w3.org/2005/Atom"><title>Summary only</title><summary>shipped in two parcels</summary></entry>' });
+    for (const page of [a, fresh]) {
+      if (page === fresh) await fresh.goto(feed);
+      await page.locator('#messages li', { hasText: 'Summary only' }).locator('.content', { hasText: 'shipped in two parcels' }).waitFor({ timeout: 10_000 });
+    }
+
     assert.deepEqual(problems, [], 'no script errors, CSP violations or failed loads');
     await saveScreenshots(a, context, await showcaseFeed(serve.port), origin);
   } finally {
