@@ -3,6 +3,7 @@ import { after, before, describe, it } from 'node:test';
 import type { CoreResponse } from '../../lib/core/response.js';
 import { hasBody } from '../../lib/core/response.js';
 import { AtomMQ } from '../../lib/index.js';
+import { runCgi } from '../support/cgi.js';
 import { bodyOf, envFor } from '../support/env.js';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -193,5 +194,15 @@ describe('browsers as clients: Origin and CORS', () => {
         assert.ok(answer.header('Vary').includes('Origin'), `${line} ${JSON.stringify(headers)} varies on Origin`);
       }
     }
+  });
+});
+
+describe('the CGI script and the allow-list', () => {
+  it('reads ATOMMQ_ALLOW_ORIGINS, as it reads ATOMMQ_DSN and ATOMMQ_AUTH, so a CGI or FastCGI deployment can open CORS', async () => {
+    const extra = { ATOMMQ_DSN: `sqlite:${join(dir, 'cgi.db')}`, ATOMMQ_ALLOW_ORIGINS: 'https://app.example' };
+    const post = envFor('POST /', { headers: { Origin: 'https://app.example', 'Content-Type': 'application/atom+xml' }, body: entry('from a partner page', 'x') });
+    assert.equal((await runCgi(post.env, post.body, extra)).status, 201, 'the listed origin may post');
+    const get = envFor('GET /', { headers: { Origin: 'https://app.example' } });
+    assert.equal((await runCgi(get.env, get.body, extra)).headers['access-control-allow-origin'], 'https://app.example');
   });
 });
