@@ -164,6 +164,9 @@ export const PAGE_SCRIPT = String.raw`'use strict';
   function publish(event) {
     event.preventDefault();
     var button = form.querySelector('button');
+    // aria-disabled, not disabled: a disabled button loses focus, and a keyboard user who pressed
+    // it would be sent back to the top of the page (HTML's focus fixup).
+    if (button.getAttribute('aria-disabled') === 'true') return;
     var result = document.getElementById('publish-status');
     var doc = document.implementation.createDocument(ATOM, 'entry', null);
     var title = doc.createElementNS(ATOM, 'title');
@@ -176,7 +179,7 @@ export const PAGE_SCRIPT = String.raw`'use strict';
       content.textContent = text;
       doc.documentElement.appendChild(content);
     }
-    button.disabled = true;
+    button.setAttribute('aria-disabled', 'true');
     fetch(form.getAttribute('data-post'), {
       method: 'POST',
       credentials: 'same-origin',
@@ -195,7 +198,7 @@ export const PAGE_SCRIPT = String.raw`'use strict';
     }).catch(function (error) {
       result.textContent = 'Not published: ' + error.message;
     }).finally(function () {
-      button.disabled = false;
+      button.removeAttribute('aria-disabled');
     });
   }
 

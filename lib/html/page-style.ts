@@ -27,7 +27,7 @@ label { font-weight: 600; }
 input, textarea { font: inherit; color: inherit; background: var(--bg); border: 1px solid var(--line); border-radius: 4px; padding: 0.4rem; width: 100%; }
 textarea { min-height: 5rem; resize: vertical; }
 button { justify-self: start; font: inherit; padding: 0.4rem 1.2rem; border: 0; border-radius: 4px; background: var(--accent); color: #fff; cursor: pointer; }
-button:disabled { opacity: 0.6; }
+button[aria-disabled="true"] { opacity: 0.6; cursor: progress; }
 table { border-collapse: collapse; width: 100%; }
 th, td { text-align: left; padding: 0.4rem 0.5rem; border-bottom: 1px solid var(--line); }
 th.num, td.num { text-align: right; font-variant-numeric: tabular-nums; }

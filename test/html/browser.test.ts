@@ -52,6 +52,7 @@ it('Chromium: live updates in two pages, a form that publishes, inert hostile co
     }
 
     // Keyboard only: type the title, Tab to the text, Tab to the button, Enter.
+    await a.bringToFront();
     await a.locator('#publish-title').focus();
     await a.keyboard.type('Hello from the form');
     await a.keyboard.press('Tab');
@@ -60,6 +61,8 @@ it('Chromium: live updates in two pages, a form that publishes, inert hostile co
     await a.keyboard.press('Enter');
     for (const page of [a, b]) await page.locator('#messages li', { hasText: 'Hello from the form' }).waitFor();
     await a.locator('#publish-status', { hasText: 'Published as message #3' }).waitFor();
+    // Keyboard users keep their place: focus stays on the button, not thrown back to the page's top.
+    assert.equal(await a.evaluate(() => document.activeElement?.tagName), 'BUTTON', 'focus after publishing');
 
     // Hostile messages: through the form, and as Atom with xhtml content and a javascript: link.
     await b.locator('#publish-title').fill(HOSTILE);
