@@ -37,7 +37,7 @@ export function corsHeaders(method: string, env: CgiEnv, allowed: readonly strin
   return [
     ['Access-Control-Allow-Origin', origin],
     ['Access-Control-Allow-Credentials', 'true'],
-    ['Access-Control-Expose-Headers', 'ETag, Location, AtomMQ-Pruned-Through, Preference-Applied'],
+    ['Access-Control-Expose-Headers', 'ETag, Location, AtomMQ-Pruned-Through, Preference-Applied, Retry-After'],
     ['Vary', 'Origin'],
   ];
 }

@@ -182,6 +182,9 @@ describe('browsers as clients: Origin and CORS', () => {
       assert.deepEqual(answer.header('Access-Control-Allow-Origin'), ['https://app.example'], `${line} is readable cross-origin`);
     }
     assert.deepEqual((await call('GET /feeds/missing', { Origin: 'https://evil.example' })).header('Access-Control-Allow-Origin'), []);
+    // A 503 says when to retry; Retry-After is not a CORS-safelisted response header (Fetch §3.2.4).
+    const exposed = (await call('GET /feeds/web', { Origin: 'https://app.example' })).header('Access-Control-Expose-Headers')[0] ?? '';
+    assert.ok(exposed.split(/,\s*/).includes('Retry-After'), exposed);
   });
 
   it('says Vary: Origin on answers without CORS headers too, so a cache cannot hand them to an allowed page', async () => {
