@@ -16,6 +16,8 @@ import type { BodySource, Deps } from './deps.js';
 import type { CgiEnv } from './env.js';
 import { baseUrl, pathInfo, queryParams, requestHeader, requestMethod } from './env.js';
 import { HttpError } from './errors.js';
+import { checkHealth } from './health.js';
+import { unbuffered } from './unbuffered.js';
 import type { CoreResponse } from './response.js';
 import { REASON, hasBody, textResponse } from './response.js';
 import type { Route } from './router.js';
@@ -41,6 +43,7 @@ async function dispatch(method: string, env: CgiEnv, body: BodySource, deps: Dep
   const target = route(pathInfo(env), deps.config.feed);
   const allowed = ALLOWED_METHODS[target.kind];
   if (!allowed.includes(method)) throw HttpError.methodNotAllowed(method, allowed);
+  if (target.kind === 'health') return checkHealth(deps); // open even when auth is on
   // Once per request, before any body is read or any feed looked up: a 401 reads no body.
   const identity = deps.auth === undefined ? undefined : await authorizeRequest(deps.auth, target, method, env, deps.config.feed);
   const urls = new Urls(baseUrl(env), deps.config.feed);
@@ -59,7 +62,8 @@ async function dispatch(method: string, env: CgiEnv, body: BodySource, deps: Dep
       const feed = await existingFeed(target, deps);
       if (query.get('view') === EDITED_VIEW) return readEditedView(feed, query.get('before') ?? undefined, urls, deps);
       const wait = requestedWait(requestHeader(env, 'Prefer'), query.get('wait') ?? undefined, deps.config.maxWaitSeconds);
-      return readFeedPage({ feed, cursor: cursorInput(env), limit: query.get('limit') ?? undefined, urls, wait, signal }, deps);
+      const page = await readFeedPage({ feed, cursor: cursorInput(env), limit: query.get('limit') ?? undefined, urls, wait, signal }, deps);
+      return wait > 0 ? unbuffered(page) : page;
     }
     case 'member': {
       const feed = await existingFeed(target, deps);
