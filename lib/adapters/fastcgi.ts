@@ -4,13 +4,20 @@ import type { IncomingMessage } from 'node:http';
 import { connect } from 'node:net';
 import type { CgiEnv } from '../core/env.js';
 import type { Handler } from './http.js';
-import { clientLeftSignal, writeNodeResponse } from './node-response.js';
+import { writeNodeResponse } from './node-response.js';
+import { Drain } from './shutdown.js';
+import type { SocketAccess } from './socket-permissions.js';
+import { DEFAULT_SOCKET_MODE, applySocketGroup, bindWithMode, groupId } from './socket-permissions.js';
 
 /**
  * Where the FastCGI server listens: the socket on fd 0 that a web server's `bin-path` spawn
- * hands over, a Unix socket path, or a TCP `host:port`.
+ * hands over, a socket systemd passed (fd 3), a Unix socket path, or a TCP `host:port`.
  */
-export type FastCgiListen = { readonly kind: 'inherited' } | { readonly kind: 'path'; readonly path: string } | { readonly kind: 'tcp'; readonly host: string; readonly port: number };
+export type FastCgiListen =
+  | { readonly kind: 'inherited' }
+  | { readonly kind: 'fd'; readonly fd: number }
+  | { readonly kind: 'path'; readonly path: string; readonly access?: SocketAccess | undefined }
+  | { readonly kind: 'tcp'; readonly host: string; readonly port: number };
 
 /** Parses `--fastcgi PATH` or `--fastcgi HOST:PORT`. */
 export function parseFastCgiListen(text: string): FastCgiListen {
@@ -21,12 +28,14 @@ export function parseFastCgiListen(text: string): FastCgiListen {
 
 /**
  * The FastCGI adapter: node-fastcgi decodes the protocol, and its request object carries the
- * web server's CGI params, which are exactly the env the core reads.
+ * web server's CGI params, which are exactly the env the core reads. The returned `stop()` is
+ * the graceful stop of {@link Drain}.
  */
-export async function serveFastCgi(handler: Handler, listen: FastCgiListen, logError: (m: string) => void): Promise<FastCgiServer> {
+export async function serveFastCgi(handler: Handler, listen: FastCgiListen, logError: (m: string) => void): Promise<{ server: FastCgiServer; stop(): Promise<void> }> {
   const fcgi = (await import('node-fastcgi')).default;
+  const drain = new Drain(false);
   const server = fcgi.createServer((req: IncomingMessage, res) => {
-    handler(paramsOf(req), req, clientLeftSignal(req, res)).then(
+    handler(paramsOf(req), req, drain.admit(req, res)).then(
       (response) => writeNodeResponse(res, response, logError),
       (error: unknown) => {
         logError(`atommq: unhandled: ${error instanceof Error ? error.stack ?? error.message : String(error)}`);
@@ -34,6 +43,9 @@ export async function serveFastCgi(handler: Handler, listen: FastCgiListen, logE
       });
   });
   server.on('protocolError', (error: unknown) => logError(`atommq: FastCGI protocol error: ${String(error)}`));
+  drain.watch(server);
+  const access = listen.kind === 'path' ? listen.access : undefined;
+  const gid = access?.group === undefined ? undefined : groupId(access.group); // before binding: a bad name binds nothing
   if (listen.kind === 'path') await removeStaleSocket(listen.path);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -42,10 +54,17 @@ export async function serveFastCgi(handler: Handler, listen: FastCgiListen, logE
       resolve();
     };
     if (listen.kind === 'inherited') server.listen(done);
-    else if (listen.kind === 'path') server.listen(listen.path, done);
+    else if (listen.kind === 'fd') server.listen({ fd: listen.fd }, done);
+    else if (listen.kind === 'path') bindWithMode(access?.mode ?? DEFAULT_SOCKET_MODE, () => server.listen(listen.path, done));
     else server.listen(listen.port, listen.host, done);
   });
-  return server;
+  if (listen.kind === 'path' && access?.group !== undefined && gid !== undefined) {
+    await applySocketGroup(listen.path, access.group, gid).catch(async (error: unknown) => {
+      await new Promise((resolve) => server.close(resolve));
+      throw error;
+    });
+  }
+  return { server, stop: () => drain.stop(server) };
 }
 
 /**
