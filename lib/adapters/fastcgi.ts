@@ -4,6 +4,7 @@ import type { IncomingMessage } from 'node:http';
 import { connect } from 'node:net';
 import type { CgiEnv } from '../core/env.js';
 import type { Handler } from './http.js';
+import { bodyOf } from './http.js';
 import { writeNodeResponse } from './node-response.js';
 import { Drain } from './shutdown.js';
 import type { SocketAccess } from './socket-permissions.js';
@@ -35,8 +36,11 @@ export async function serveFastCgi(handler: Handler, listen: FastCgiListen, logE
   const fcgi = (await import('node-fastcgi')).default;
   const drain = new Drain(false);
   const server = fcgi.createServer((req: IncomingMessage, res) => {
-    handler(paramsOf(req), req, drain.admit(req, res)).then(
-      (response) => writeNodeResponse(res, response, logError),
+    handler(paramsOf(req), bodyOf(req), drain.admit(req, res)).then(
+      async (response) => {
+        await readRestOfBody(req);
+        writeNodeResponse(res, response, logError);
+      },
       (error: unknown) => {
         logError(`atommq: unhandled: ${error instanceof Error ? error.stack ?? error.message : String(error)}`);
         res.destroy();
@@ -65,6 +69,30 @@ export async function serveFastCgi(handler: Handler, listen: FastCgiListen, logE
     });
   }
   return { server, stop: () => drain.stop(server) };
+}
+
+/** How long an answer given before the body was read waits for the rest of the body, at most. */
+const LINGER_MS = 2_000;
+
+/**
+ * When the core answered before reading the whole body (a 413, a 401), reads and drops the rest
+ * before answering. Ending the request closes the web server's connection, and a web server
+ * still sending the body then fails the request itself (nginx 502, Apache 500 or 503) instead of
+ * passing on AtomMQ's answer. The web server's own size limit bounds what is read here.
+ */
+async function readRestOfBody(req: IncomingMessage): Promise<void> {
+  if (req.complete || req.readableEnded || req.destroyed) return;
+  await new Promise<void>((resolve) => {
+    const timer = setTimeout(resolve, LINGER_MS);
+    const done = (): void => {
+      clearTimeout(timer);
+      resolve();
+    };
+    req.once('end', done);
+    req.once('close', done);
+    req.once('error', done);
+    req.resume();
+  });
 }
 
 /**

@@ -53,7 +53,7 @@ export function serveHttp(handler: Handler, options: HttpOptions): Promise<{ ser
  * with it the socket, when the reader stops early; the core stops early to refuse a body that
  * grows past the limit, and the 413 must still reach the client.
  */
-async function* bodyOf(req: IncomingMessage): AsyncGenerator<Uint8Array> {
+export async function* bodyOf(req: IncomingMessage): AsyncGenerator<Uint8Array> {
   for await (const chunk of req.iterator({ destroyOnReturn: false })) {
     if (chunk instanceof Uint8Array) yield chunk;
   }

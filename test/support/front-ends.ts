@@ -107,7 +107,9 @@ export async function startFrontEnd(kind: FrontEndKind, options: FrontEndOptions
     ]);
     await writeFile(join(dirs.root, 'atommq-site.conf'), site);
     await writeFile(join(dirs.root, 'apache2.conf'), apacheMain(dirs.root, dirs.logs, join(dirs.state, 'fcgid')));
-    server = startProcess('apache2', ['-f', join(dirs.root, 'apache2.conf'), '-DFOREGROUND']);
+    // In its own session: stopping, Apache signals its whole process group, which would
+    // otherwise be the test runner's.
+    server = startProcess('setsid', ['apache2', '-f', join(dirs.root, 'apache2.conf'), '-DFOREGROUND']);
   } else {
     const config = render(example, [
       ['/var/log/atommq', dirs.logs], ['/run/atommq', dirs.run], ['listen 127.0.0.1:8080;', `listen 127.0.0.1:${port};`],
