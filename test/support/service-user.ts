@@ -57,7 +57,10 @@ export function giveDirectory(dir: string, ids: { uid: number; gid: number }): v
   chmodSync(dir, 0o755);
 }
 
-/** The command line that runs `command` as `user`, with its supplementary groups (setpriv(1)). */
-export function asUser(user: string, command: readonly string[]): string[] {
-  return ['setpriv', `--reuid=${user}`, `--regid=${user}`, '--init-groups', '--', ...command];
+/**
+ * The command line that runs `command` as `user`, in `group` (by default the user's own group
+ * of the same name) and with its supplementary groups (setpriv(1)).
+ */
+export function asUser(user: string, command: readonly string[], group = user): string[] {
+  return ['setpriv', `--reuid=${user}`, `--regid=${group}`, '--init-groups', '--', ...command];
 }
