@@ -1,6 +1,5 @@
 import assert from 'node:assert/strict';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
@@ -10,6 +9,7 @@ import { startFrontEnd } from '../support/front-ends.js';
 import type { TestResponse } from '../support/http.js';
 import { httpFetch } from '../support/http.js';
 import { CLI } from '../support/processes.js';
+import { rawRequest } from '../support/raw-request.js';
 import { SERVICE_USER, WEB_USER, asUser } from '../support/service-user.js';
 import type { SocketHolder } from '../support/socket-holder.js';
 import { holdSocket } from '../support/socket-holder.js';
@@ -17,21 +17,6 @@ import { holdSocket } from '../support/socket-holder.js';
 const ENTRY = { 'Content-Type': 'application/atom+xml;type=entry' };
 const PUBLISHERS = 8;
 const PER_PUBLISHER = 40;
-
-/** Sends one raw HTTP/1.1 POST on a connection that is already open, and reads the status line. */
-function rawPost(port: number, path: string, body: string): { connected: Promise<void>; status: Promise<number> } {
-  const socket = connect(port, '127.0.0.1');
-  const connected = new Promise<void>((resolve, reject) => { socket.once('connect', resolve); socket.once('error', reject); });
-  const status = connected.then(() => new Promise<number>((resolve, reject) => {
-    let text = '';
-    socket.on('data', (c: Buffer) => { text += c.toString('latin1'); });
-    socket.once('end', () => resolve(Number(/^HTTP\/1\.1 (\d{3})/.exec(text)?.[1] ?? 0)));
-    socket.once('error', reject);
-    socket.write(`POST ${path} HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nContent-Type: ${ENTRY['Content-Type']}\r\n` +
-      `Content-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
-  }));
-  return { connected, status };
-}
 
 /**
  * 8 publishers post through `port` while the server is stopped with SIGTERM and started again
@@ -66,13 +51,13 @@ async function publishAcrossRestart(holder: SocketHolder, port: number, feedPath
 /** A request made while no process serves the socket waits in its backlog, and is answered after the restart. */
 async function requestDuringRestart(holder: SocketHolder, port: number, path: string): Promise<void> {
   assert.equal(await holder.stop(), 0);
-  const waiting = rawPost(port, path, '<entry><title>during the restart</title></entry>');
+  const waiting = rawRequest(port, 'POST', path, ENTRY, '<entry><title>during the restart</title></entry>');
   await waiting.connected; // the kernel queued the connection: nothing refused it
   let isAnswered = false;
-  void waiting.status.then(() => { isAnswered = true; });
+  void waiting.response.then(() => { isAnswered = true; });
   assert.equal(isAnswered, false);
   await holder.start();
-  assert.equal(await waiting.status, 201);
+  assert.equal((await waiting.response).status, 201);
 }
 
 describe('systemd socket activation (LISTEN_FDS, fd 3)', { timeout: 180_000 }, () => {
