@@ -45,6 +45,12 @@ export const WEB_SERVER_OF: Readonly<Partial<Record<TargetName, string>>> = {
   'apache-cgi': 'apache2', 'apache-fcgid': 'apache2', 'apache-proxy-fcgi': 'apache2', nginx: 'nginx',
 };
 
+/**
+ * Every route through a real web server: what a test of streaming behaviour (long polls, event
+ * streams) runs through. Each such target has an `origin`; request `${origin}${scriptPrefix}…`.
+ */
+export const WEB_SERVER_TARGETS = ['lighttpd-cgi', 'lighttpd-fastcgi-bin', 'serve-fastcgi', 'apache-cgi', 'apache-fcgid', 'apache-proxy-fcgi', 'nginx'] as const satisfies readonly TargetName[];
+
 /** Where each Apache and nginx target is mounted in its example file, and in which mode. */
 const FRONT_END_ROUTES = {
   'apache-cgi': { kind: 'apache', prefix: '/cgi-bin/mycoolfeed', mode: 'single' },
