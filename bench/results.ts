@@ -1,3 +1,4 @@
+import type { FrontEndDelay } from './front-ends.js';
 import type { CgiCost } from './cgi-cost.js';
 import type { DeploymentKey } from './deployments.js';
 import type { LatencyResult, ThroughputResult } from './load.js';
@@ -42,6 +43,8 @@ export interface Results {
     readonly reads: ReadResults;
     readonly rssMB: number;
   };
+  /** Long-poll delivery delay through each web server (issue 14; bench/front-ends.ts). */
+  frontEnds?: Record<string, FrontEndDelay | { unavailable: string }>;
   /** Phases that failed, with their error, so a broken phase never hides the others. */
   readonly errors: Record<string, string>;
 }
