@@ -1,5 +1,9 @@
+import { existsSync } from 'node:fs';
 import { isRoot } from './service-user.js';
 import { IS_CI, whichCommand } from './tools.js';
+
+/** Debian's mod_fcgid, which apache.conf.example's second block needs. */
+const MOD_FCGID = '/usr/lib/apache2/modules/mod_fcgid.so';
 
 /**
  * Why tests that need `command` (a web server) cannot run here, or false when they can. Apache
@@ -10,6 +14,7 @@ import { IS_CI, whichCommand } from './tools.js';
 export function whyUnavailable(command: string, needs: 'any' | 'root'): string | false {
   let reason: string | undefined;
   if (whichCommand(command) === undefined) reason = `${command} is not installed (.ci/run installs it)`;
+  else if (command === 'apache2' && !existsSync(MOD_FCGID)) reason = `${MOD_FCGID} is missing: libapache2-mod-fcgid is not installed (.ci/run installs it)`;
   else if (needs === 'root' && !isRoot()) reason = `${command} tests start workers as www-data, which needs root`;
   if (reason === undefined) return false;
   if (IS_CI) throw new Error(`${reason}, and CI=true`);
