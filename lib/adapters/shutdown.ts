@@ -56,14 +56,26 @@ export class Drain {
     this.active.add(res);
     clearTimeout(this.graceTimer);
     this.graceTimer = undefined;
+    // One controller per request, unhooked from the server-wide signal when the answer is
+    // written, so a long-lived server keeps no listener per past request (AbortSignal.any
+    // would hold one on the server's signal).
+    const controller = new AbortController();
+    const abort = (): void => controller.abort();
+    const clientLeft = clientLeftSignal(req, res);
+    clientLeft.addEventListener('abort', abort, { once: true });
+    this.stopping.signal.addEventListener('abort', abort, { once: true });
     const done = (): void => {
+      this.stopping.signal.removeEventListener('abort', abort);
       this.active.delete(res);
       this.check();
     };
     res.once('finish', done);
     res.once('close', done);
-    if (this.isStopping) this.closeAfter(res);
-    return AbortSignal.any([clientLeftSignal(req, res), this.stopping.signal]);
+    if (this.isStopping) {
+      this.closeAfter(res);
+      controller.abort();
+    }
+    return controller.signal;
   }
 
   /** Stops `server` as the class comment says; resolves when every connection is closed. */
