@@ -8,6 +8,7 @@ import { whyUnavailable } from '../support/front-end-check.js';
 import { startFrontEnd } from '../support/front-ends.js';
 import type { TestResponse } from '../support/http.js';
 import { httpFetch } from '../support/http.js';
+import { CGI_SCRIPT } from '../support/cgi.js';
 import { CLI } from '../support/processes.js';
 import { rawRequest } from '../support/raw-request.js';
 import { SERVICE_USER, WEB_USER, asUser } from '../support/service-user.js';
@@ -92,6 +93,22 @@ describe('systemd socket activation (LISTEN_FDS, fd 3)', { timeout: 180_000 }, (
       await publishAcrossRestart(holder, front.port, '/bus/feeds/act');
       assert.match(holder.stderr(), /serving FastCGI on the socket systemd passed \(fd 3\)/);
       assert.doesNotMatch(await front.errorLog(), /\[error\]/, 'nginx logged no failed upstream request');
+    } finally {
+      await holder.close();
+      await front.stop();
+    }
+  });
+
+  it('the cgi-bin script\'s server.run() serves FastCGI on the passed socket too', { skip }, async () => {
+    const front = await startFrontEnd('nginx', { startServe: false });
+    const holder = await holdSocket(['unix', front.socketPath, '0660', WEB_USER], asUser(SERVICE_USER, [CGI_SCRIPT]), { ATOMMQ_DSN: front.serveDsn });
+    try {
+      await holder.start();
+      // Single-feed mode: the script is the feed, mounted at nginx's /bus.
+      const posted = await httpFetch(front.port, 'POST', '/bus', { headers: ENTRY, body: '<entry><title>from run()</title></entry>' });
+      assert.equal(posted.status, 201, `${posted.body} ${holder.stderr()} ${await front.errorLog()}`);
+      assert.equal(posted.headers['location'], `http://127.0.0.1:${front.port}/bus/entries/1`);
+      assert.equal(await holder.stop(), 0, 'run() stops gracefully on SIGTERM');
     } finally {
       await holder.close();
       await front.stop();

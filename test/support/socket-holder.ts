@@ -23,9 +23,9 @@ export interface SocketHolder {
   close(): Promise<void>;
 }
 
-/** Starts a holder: `['tcp', '127.0.0.1']` or `['unix', path, mode, group]`. */
-export async function holdSocket(spec: readonly string[], command: readonly string[]): Promise<SocketHolder> {
-  const child: ChildProcessWithoutNullStreams = spawn('python3', [HOLDER, ...spec, '--', ...command], { stdio: ['pipe', 'pipe', 'pipe'] });
+/** Starts a holder: `['tcp', '127.0.0.1']` or `['unix', path, mode, group]`; `env` is added to the command's. */
+export async function holdSocket(spec: readonly string[], command: readonly string[], env: Readonly<Record<string, string>> = {}): Promise<SocketHolder> {
+  const child: ChildProcessWithoutNullStreams = spawn('python3', [HOLDER, ...spec, '--', ...command], { stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, ...env } });
   let stderr = '';
   child.stderr.on('data', (c: Buffer) => { stderr += c.toString('utf8'); });
   const lines = createInterface({ input: child.stdout })[Symbol.asyncIterator]();
