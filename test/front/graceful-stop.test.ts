@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { whyUnavailable } from '../support/front-end-check.js';
-import { startFrontEnd } from '../support/front-ends.js';
+import { FRONT_END_COMMANDS, FRONT_END_KINDS, startFrontEnd } from '../support/front-ends.js';
 import { httpFetch } from '../support/http.js';
 import type { Running } from '../support/processes.js';
 import { startServeHttp } from '../support/processes.js';
@@ -48,14 +48,16 @@ describe('graceful stop on SIGTERM', { timeout: 120_000 }, () => {
     }
   });
 
-  it('atommq serve --fastcgi behind nginx does the same, through nginx', { skip: whyUnavailable('nginx', 'root') }, async () => {
-    const front = await startFrontEnd('nginx');
-    try {
-      assert.ok(front.serve !== undefined);
-      await stopDuringLongPoll(front.serve, front.port, '/bus/feeds/stop', '/bus/health');
-      assert.doesNotMatch(await front.errorLog(), /\[error\]/);
-    } finally {
-      await front.stop();
-    }
-  });
+  for (const kind of FRONT_END_KINDS) {
+    it(`atommq serve --fastcgi behind ${kind} does the same, through ${kind}`, { skip: whyUnavailable(FRONT_END_COMMANDS[kind], 'root') }, async () => {
+      const front = await startFrontEnd(kind);
+      try {
+        assert.ok(front.serve !== undefined);
+        await stopDuringLongPoll(front.serve, front.port, '/bus/feeds/stop', '/bus/health');
+        assert.doesNotMatch(await front.errorLog(), /\[(error|proxy_fcgi:error)\]/);
+      } finally {
+        await front.stop();
+      }
+    });
+  }
 });

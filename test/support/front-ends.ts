@@ -12,6 +12,8 @@ import { freePort, waitFor } from './tools.js';
 /** The web servers whose Debian packages the front-end tests run, and their commands. */
 export const FRONT_END_COMMANDS = { apache: 'apache2', nginx: 'nginx' } as const;
 export type FrontEndKind = keyof typeof FRONT_END_COMMANDS;
+/** Every kind of {@link FRONT_END_COMMANDS}, in order. */
+export const FRONT_END_KINDS: readonly FrontEndKind[] = ['apache', 'nginx'];
 
 /** How to start a front end. */
 export interface FrontEndOptions {

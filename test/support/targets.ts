@@ -152,3 +152,13 @@ async function startTarget(name: Exclude<TargetName, keyof typeof FRONT_END_ROUT
     }
   }
 }
+
+/**
+ * Where a web-server target's feed is reached over HTTP: a port on 127.0.0.1 and the full path.
+ * For tests that open their own connection (an event stream, for example) through each of
+ * WEB_SERVER_TARGETS.
+ */
+export function httpAddressOf(t: Target): { readonly port: number; readonly feedPath: string } {
+  if (t.origin === undefined) throw new Error(`${t.name} is not reached over HTTP`);
+  return { port: Number(new URL(t.origin).port), feedPath: `${t.scriptPrefix}${t.feedPath}` };
+}
