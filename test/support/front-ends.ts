@@ -40,6 +40,10 @@ export interface FrontEnd {
   readonly serve: Running | undefined;
   /** The SQLite DSN of the `atommq serve` behind /bus. */
   readonly serveDsn: string;
+  /** The web server's main process (it runs as root; its workers as www-data). */
+  readonly serverPid: number;
+  /** The scripts' state directory (owned by www-data): their database when none was given. */
+  readonly stateDir: string;
   errorLog(): Promise<string>;
   stop(): Promise<void>;
 }
@@ -121,7 +125,7 @@ export async function startFrontEnd(kind: FrontEndKind, options: FrontEndOptions
   }
   await waitFor(`${kind} on port ${port} (${server.stderr()})`, () => isListening(port));
   return {
-    kind, port, socketPath, serve, serveDsn,
+    kind, port, socketPath, serve, serveDsn, serverPid: server.child.pid ?? 0, stateDir: dirs.state,
     errorLog: () => readFile(errorLogPath, 'utf8').catch(() => ''),
     stop: async () => {
       await server.stop();
