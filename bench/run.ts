@@ -7,6 +7,7 @@ import type { PhaseContext } from './phases.js';
 import { ATOMBUS_WORKERS, peerPhase } from './atombus.js';
 import { databasesPhase } from './databases.js';
 import { measureFrontEndDelays, renderFrontEndDelays } from './front-ends.js';
+import { fanOutPhase } from './fan-out.js';
 import { backlogPhase, httpPhase, lighttpdPhase, measureCeiling, messageOf, slowDiskPhase } from './phases.js';
 import { renderTable, renderTargets } from './report.js';
 import type { Results } from './results.js';
@@ -20,7 +21,7 @@ import { evaluateTargets } from './targets.js';
  */
 const USAGE = `usage: npm run bench -- [--peer atombus] [--peer-workers N] [--seconds N] [--warmup N] [--big-entries N]
                        [--cgi-runs N] [--slow-commit-ms N] [--skip PHASE,…]
-phases: fsync.start, http, lighttpd, peer, backlog, databases, slow-disk, front-ends, fsync.end`;
+phases: fsync.start, http, lighttpd, peer, backlog, databases, slow-disk, front-ends, fan-out, fsync.end`;
 
 const OPTIONS = {
   peer: { type: 'string' }, seconds: { type: 'string' }, warmup: { type: 'string' }, 'big-entries': { type: 'string' },
@@ -120,6 +121,7 @@ async function main(argv: string[]): Promise<void> {
     await phase('front-ends', async () => {
       results.frontEnds = await measureFrontEndDelays(FRONT_END_ROUNDS, log);
     });
+    await phase('fan-out', () => fanOutPhase(ctx));
     await phase('fsync.end', async () => {
       log('fsync ceiling (end)');
       results.fsync.end = await measureCeiling(3);

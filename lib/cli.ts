@@ -24,18 +24,21 @@ import { listenAsPlanned } from './serve-listen.js';
  * | --auth FILE | ATOMMQ_AUTH | (no authentication: everything open) |
  * | --socket-mode MODE, --socket-group GROUP | ATOMMQ_SOCKET_MODE, ATOMMQ_SOCKET_GROUP | 0660, the process's group |
  * | --activated-protocol fastcgi or http | ATOMMQ_ACTIVATED_PROTOCOL | fastcgi (see serve-listen.ts) |
+ * | --allow-origin LIST | ATOMMQ_ALLOW_ORIGINS | (only the server's own origin) |
  */
 const USAGE = `usage: atommq serve [--port N] [--host H] [--fastcgi PATH|HOST:PORT] [--dsn DSN]
                     [--feed NAME] [--page-size N] [--max-body BYTES] [--author NAME]
                     [--user U] [--password P] [--auth FILE]
                     [--socket-mode MODE] [--socket-group GROUP] [--activated-protocol fastcgi|http]
+                    [--allow-origin ORIGIN,…]
        atommq feeds list [--dsn DSN]
        atommq feeds set NAME [--max-age SECONDS|none] [--max-count N|none] [--page-size N|none]
        atommq feeds delete NAME [--dsn DSN]
        atommq prune [NAME] [--dsn DSN]
 Every flag has an environment variable: ATOMMQ_PORT, ATOMMQ_HOST, ATOMMQ_FASTCGI, ATOMMQ_DSN,
 ATOMMQ_FEED, ATOMMQ_PAGE_SIZE, ATOMMQ_MAX_BODY, ATOMMQ_AUTHOR, ATOMMQ_DB_USER, ATOMMQ_DB_PASSWORD,
-ATOMMQ_AUTH, ATOMMQ_SOCKET_MODE, ATOMMQ_SOCKET_GROUP, ATOMMQ_ACTIVATED_PROTOCOL.`;
+ATOMMQ_AUTH, ATOMMQ_SOCKET_MODE, ATOMMQ_SOCKET_GROUP, ATOMMQ_ACTIVATED_PROTOCOL,
+ATOMMQ_ALLOW_ORIGINS.`;
 
 const OPTIONS = {
   port: { type: 'string' }, host: { type: 'string' }, fastcgi: { type: 'string' }, dsn: { type: 'string' },
@@ -43,6 +46,7 @@ const OPTIONS = {
   author: { type: 'string' }, user: { type: 'string' }, password: { type: 'string' }, help: { type: 'boolean' },
   'max-age': { type: 'string' }, 'max-count': { type: 'string' }, auth: { type: 'string' },
   'socket-mode': { type: 'string' }, 'socket-group': { type: 'string' }, 'activated-protocol': { type: 'string' },
+  'allow-origin': { type: 'string' },
 } as const;
 
 /** Reads a flag, falling back to its environment variable. */
@@ -78,6 +82,7 @@ async function main(argv: string[]): Promise<void> {
     user: setting(values, 'user', 'ATOMMQ_DB_USER'),
     password: setting(values, 'password', 'ATOMMQ_DB_PASSWORD'),
     auth: setting(values, 'auth', 'ATOMMQ_AUTH'),
+    allowedOrigins: (setting(values, 'allow-origin', 'ATOMMQ_ALLOW_ORIGINS') ?? '').split(/[\s,]+/).filter((o) => o !== ''),
   });
   const flags: Record<string, string | boolean | undefined> = values;
   const { listener, description } = await listenAsPlanned(server, (flag, variable) => {

@@ -42,6 +42,8 @@ export interface AtomMQOptions {
   readonly idempotencySeconds?: number | undefined;
   /** Most entries in one batch POST (default 1000). */
   readonly maxBatchEntries?: number | undefined;
+  /** Origins whose pages may change feeds and read them through CORS (README, "Browsers"). */
+  readonly allowedOrigins?: readonly string[] | undefined;
   /** The clock; injectable so tests can move time. */
   readonly now?: (() => Date) | undefined;
   /**
@@ -90,6 +92,7 @@ export class AtomMQ {
       maxWaitSeconds: options.maxWaitSeconds ?? DEFAULT_CONFIG.maxWaitSeconds,
       idempotencySeconds: options.idempotencySeconds ?? DEFAULT_CONFIG.idempotencySeconds,
       maxBatchEntries: options.maxBatchEntries ?? DEFAULT_CONFIG.maxBatchEntries,
+      allowedOrigins: options.allowedOrigins ?? DEFAULT_CONFIG.allowedOrigins,
     };
     const store = new LazyStore(options.dsn ?? 'sqlite:atommq.db', { user: options.user, password: options.password });
     const auth = typeof options.auth === 'string' ? loadAuthenticator(options.auth) : options.auth;
@@ -109,7 +112,7 @@ export class AtomMQ {
    */
   async run(): Promise<void> {
     if ((process.env['GATEWAY_INTERFACE'] ?? '').startsWith('CGI/')) {
-      await serveCgi((env, body) => this.handle(env, body));
+      await serveCgi((env, body, signal) => this.handle(env, body, signal));
       await this.close();
       return;
     }

@@ -7,7 +7,9 @@ export type Route =
   | { readonly kind: 'collection'; readonly feed: string }
   | { readonly kind: 'member'; readonly feed: string; readonly key: string }
   | { readonly kind: 'media'; readonly feed: string; readonly key: string }
-  | { readonly kind: 'archive'; readonly feed: string; readonly key: string };
+  | { readonly kind: 'archive'; readonly feed: string; readonly key: string }
+  /** The HTML view's own script and style sheet, `/assets/{name}` in both modes. */
+  | { readonly kind: 'asset'; readonly name: string };
 
 /** The methods each kind of resource answers; HEAD works wherever GET does. */
 export const ALLOWED_METHODS: Readonly<Record<Route['kind'], readonly string[]>> = {
@@ -17,6 +19,7 @@ export const ALLOWED_METHODS: Readonly<Record<Route['kind'], readonly string[]>>
   member: ['GET', 'HEAD', 'PUT', 'DELETE'],
   media: ['GET', 'HEAD'],
   archive: ['GET', 'HEAD'],
+  asset: ['GET', 'HEAD'],
 };
 
 /**
@@ -42,6 +45,7 @@ export function route(pathInfo: string, singleFeed: string | undefined): Route {
   const segments = pathInfo.split('/').filter((s) => s !== '');
   // `{base}/health` in both modes, for load balancers (see health.ts).
   if (segments.length === 1 && segments[0] === 'health') return { kind: 'health' };
+  if (segments.length === 2 && segments[0] === 'assets' && segments[1] !== undefined) return { kind: 'asset', name: segments[1] };
   if (singleFeed !== undefined) {
     const [first, key, ...rest] = segments;
     if (first === undefined) return { kind: 'collection', feed: singleFeed };
