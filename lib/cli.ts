@@ -5,6 +5,8 @@ import { describeFeed, parseSettings, runMaintenance } from './admin.js';
 import { DEFAULT_CONFIG } from './core/deps.js';
 import { AtomMQ } from './index.js';
 import { LazyStore } from './storage/lazy-store.js';
+import { CLIENT_USAGE, findClientCommand, runClientCommand } from './cli/client-commands.js';
+import { serveBanner } from './cli/serve-banner.js';
 
 /**
  * `atommq serve`: the standalone server. Every flag has an environment variable, and a flag
@@ -54,6 +56,12 @@ function positiveInteger(text: string | undefined, name: string): number | undef
 }
 
 async function main(argv: string[]): Promise<void> {
+  // publish, tail, import and feeds URL talk to a server over HTTP, with options of their own.
+  const clientCommand = findClientCommand(argv);
+  if (clientCommand !== undefined) {
+    process.exitCode = await runClientCommand(clientCommand, argv);
+    return;
+  }
   const { values, positionals } = parseArgs({ args: argv, options: OPTIONS, allowPositionals: true });
   const command = positionals[0];
   if (command === 'feeds' || command === 'prune') {
@@ -61,7 +69,7 @@ async function main(argv: string[]): Promise<void> {
     return;
   }
   if (values.help || command !== 'serve') {
-    process.stderr.write(`${USAGE}\n`);
+    process.stderr.write(`${USAGE}\n       ${CLIENT_USAGE.join('\n       ')}\n`);
     process.exitCode = values.help ? 0 : 2;
     return;
   }
@@ -76,13 +84,14 @@ async function main(argv: string[]): Promise<void> {
     auth: setting(values, 'auth', 'ATOMMQ_AUTH'),
   });
   const fastcgi = setting(values, 'fastcgi', 'ATOMMQ_FASTCGI');
+  const http = {
+    port: positiveInteger(setting(values, 'port', 'ATOMMQ_PORT') ?? process.env['PORT'], '--port') ?? 5000,
+    host: setting(values, 'host', 'ATOMMQ_HOST') ?? '127.0.0.1',
+  };
   const listener = fastcgi !== undefined
     ? await server.serveFastCgi(parseFastCgiListen(fastcgi))
-    : await server.serveHttp({
-      port: positiveInteger(setting(values, 'port', 'ATOMMQ_PORT') ?? process.env['PORT'], '--port') ?? 5000,
-      host: setting(values, 'host', 'ATOMMQ_HOST') ?? '127.0.0.1',
-    });
-  process.stderr.write(`atommq: serving ${fastcgi !== undefined ? `FastCGI on ${fastcgi}` : 'HTTP'} (${server.config.feed === undefined ? 'multi-feed' : `feed ${server.config.feed}`})\n`);
+    : await server.serveHttp(http);
+  process.stderr.write(serveBanner({ fastcgi, ...http, feed: server.config.feed, dsn: setting(values, 'dsn', 'ATOMMQ_DSN') ?? 'sqlite:atommq.db' }));
   const stop = (): void => {
     void listener.close().then(() => server.close()).finally(() => process.exit(0));
   };

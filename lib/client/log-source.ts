@@ -59,7 +59,7 @@ export function logSource(target: Target, options: LogSourceOptions): MessageSou
           // A feed is created by its first POST: wait for it, as for a server that is down.
           missing += 1;
           const delayMs = backoffDelay(missing, retry, null);
-          options.onRetry?.({ method: 'GET', url, attempt: missing, status: 404, reason: 'the feed does not exist yet', delayMs, idempotencyKey: undefined });
+          if (missing === 1) options.onRetry?.({ method: 'GET', url, attempt: missing, status: 404, reason: 'the feed does not exist yet; waiting for its first message', delayMs, idempotencyKey: undefined });
           await sleep(delayMs, signal);
           continue;
         }

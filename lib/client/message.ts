@@ -52,7 +52,7 @@ export function messageOf(el: Element, seq: number, etag: string): Message {
     };
   }
   const links = linksOf(el);
-  const content = el.get<Element>('a:content', NAMESPACES);
+  const content = el.get<Element>('a:content', NAMESPACES) ?? null;
   return {
     seq,
     id: childText(el, 'a:id') ?? '',
