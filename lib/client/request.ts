@@ -6,9 +6,13 @@ import { backoffDelay, sleep } from './backoff.js';
 import { AtomMQRequestError, isAbortError } from './errors.js';
 
 /**
- * One HTTP exchange with retries, on Node 20's global fetch. A 502, 503 or 504 (the server, or
- * the web server in front of it, cannot answer now) and a request that got no answer at all are
- * retried with backoff; any other answer, 4xx included, is returned at once and never retried.
+ * One HTTP exchange with retries, on Node 20's global fetch. These are retried with backoff:
+ * - a request that got no answer at all;
+ * - 502, 503 and 504: the server, or the web server in front of it, cannot answer now;
+ * - any other 5xx that is not AtomMQ's own problem document: the web server speaking for a
+ *   backend that died mid-request (lighttpd answers 500 then);
+ * - for GET and HEAD, which change nothing, AtomMQ's own 500 too, so a reader waits out a fault.
+ * Any other answer, 4xx included, is returned at once and never retried.
  */
 
 /** Reported before each retry, for logging. */
@@ -46,6 +50,13 @@ export interface Answer {
 
 /** Statuses that say "not now" rather than "no": a server or gateway that cannot answer yet. */
 const RETRIED_STATUSES = new Set([502, 503, 504]);
+
+/** True for an answer worth another attempt (see the file's comment). */
+function isRetried(method: string, answer: Pick<Answer, 'status' | 'headers'>): boolean {
+  if (answer.status < 500) return false;
+  const isAtomMQ = /^application\/problem\+xml/i.test(answer.headers.get('content-type') ?? '');
+  return RETRIED_STATUSES.has(answer.status) || !isAtomMQ || method === 'GET' || method === 'HEAD';
+}
 const USER_AGENT = 'atommq-client/0.1';
 const DEFAULT_TIMEOUT_MS = 60_000;
 
@@ -65,7 +76,7 @@ export async function sendRequest(
     let failure: { status: number | undefined; reason: string; retryAfter: string | null };
     try {
       const answer = await attemptOnce(method, url, headers, init.body, options);
-      if (!RETRIED_STATUSES.has(answer.status) || attempt >= options.retry.attempts) return { ...answer, attempts: attempt };
+      if (!isRetried(method, answer) || attempt >= options.retry.attempts) return { ...answer, attempts: attempt };
       failure = { status: answer.status, reason: await describeFailure(answer), retryAfter: answer.headers.get('retry-after') };
     } catch (error) {
       if (options.signal?.aborted === true) throw error;
