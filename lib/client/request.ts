@@ -105,7 +105,7 @@ function networkReason(error: unknown): string {
   if (isAbortError(error)) return 'no answer in time';
   if (!(error instanceof Error)) return String(error);
   const cause: unknown = error.cause;
-  const code = cause instanceof Error ? (Reflect.get(cause, 'code') as unknown) : undefined;
+  const code: unknown = cause instanceof Error ? Reflect.get(cause, 'code') : undefined;
   return typeof code === 'string' ? `${error.message} (${code})` : cause instanceof Error ? `${error.message}: ${cause.message}` : error.message;
 }
 
