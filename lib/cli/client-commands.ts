@@ -29,9 +29,13 @@ export function findClientCommand(argv: readonly string[]): ((args: readonly str
  */
 export async function runClientCommand(command: (args: readonly string[]) => Promise<number>, argv: readonly string[]): Promise<number> {
   const name = argv[0] ?? '';
+  // A closed stdout (`atommq tail URL | head`) fails the pending write, which ends the command
+  // below; without a listener the stream's 'error' event would crash the process instead.
+  process.stdout.on('error', () => undefined);
   try {
     return await command(argv.slice(1));
   } catch (error) {
+    if (error instanceof Error && Reflect.get(error, 'code') === 'EPIPE') return 0;
     const isUsage = error instanceof UsageError || (error instanceof TypeError && 'code' in error && String(error.code).startsWith('ERR_PARSE_ARGS'));
     // A system error (ENOENT…) or a refusal says all in its message; anything else is a bug.
     const isExpected = isUsage || error instanceof AtomMQRequestError || error instanceof AtomMQProtocolError || (error instanceof Error && typeof Reflect.get(error, 'code') === 'string');
