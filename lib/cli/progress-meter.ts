@@ -1,7 +1,7 @@
 /**
  * Shows an import's progress on stderr. On a terminal: one line redrawn in place, with a bar,
- * the rate and the time left. Otherwise (a log file, a pipe): a plain line at most once a
- * second, and one at the end.
+ * the rate and the time left. Otherwise (a log file, a pipe): a plain line after a batch, at
+ * most four a second, and one at the end.
  */
 export class ProgressMeter {
   private readonly started = Date.now();
@@ -16,7 +16,7 @@ export class ProgressMeter {
   /** Reports that `done` entries of the whole import are stored. */
   update(done: number, isFinal = false): void {
     const now = Date.now();
-    if (!isFinal && now - this.lastShown < (this.isTty ? 100 : 1000)) return;
+    if (!isFinal && now - this.lastShown < (this.isTty ? 100 : 250)) return;
     this.lastShown = now;
     const seconds = Math.max((now - this.started) / 1000, 0.001);
     const rate = (done - this.already) / seconds;

@@ -17,7 +17,7 @@ import { ImportRun, writeFeedFile } from './import-run.js';
  */
 const CASES: ReadonlyArray<{ front: Front; entries: number; batchSize: number }> = [
   { front: 'http', entries: 100_000, batchSize: 1000 },
-  { front: 'fastcgi', entries: 5_000, batchSize: 250 },
+  { front: 'fastcgi', entries: 20_000, batchSize: 500 },
   { front: 'cgi', entries: 3_000, batchSize: 250 },
 ];
 const WAIT_MS = 300_000;
@@ -37,6 +37,7 @@ describe('atommq import: killed halfway and rerun, every entry once', () => {
         const killed = await first.kill();
         assert.equal(killed.signal, 'SIGKILL');
         const atKill = first.done;
+        assert.ok(atKill < entries && first.stdout === '', `the kill came before the import finished (it had reported ${atKill})`);
 
         const second = new ImportRun(args);
         assert.equal((await second.ended).code, 0, second.stderr);

@@ -123,7 +123,9 @@ describe('publish retries 503s and lost connections with one Idempotency-Key, ne
     try {
       const url = `http://127.0.0.1:${front.port}/cgi-bin/mycoolfeed`;
       await publish(url, { title: 'before' });
-      disk.remount('ro');
+      // The CGI process that answered may still be closing the database, which keeps the
+      // kernel from remounting; it is gone a moment later.
+      await whenNotBusy('the CGI process to leave the tmpfs', () => disk.remount('ro'));
       const retries = new RetryWatch();
       const pending = publish(url, { title: 'retried' }, { onRetry: retries.onRetry });
       await retries.first;
@@ -132,11 +134,19 @@ describe('publish retries 503s and lost connections with one Idempotency-Key, ne
       assert.deepEqual((await readSqliteLog(dbPath, FEED)).rows.map((r) => r.title), ['before', 'retried']);
     } finally {
       await front.stop();
-      disk.unmount();
+      await whenNotBusy('the last CGI process to leave the tmpfs', () => disk.unmount());
       await rm(dir, { recursive: true, force: true });
     }
   });
 });
+
+/** Runs a mount command until it succeeds: it fails (EBUSY) while a process still holds a file there. */
+async function whenNotBusy(what: string, command: () => void): Promise<void> {
+  await waitFor(what, async () => {
+    command();
+    return true;
+  });
+}
 
 /** Records a publish's retries; `first` resolves at the first one. */
 class RetryWatch {
