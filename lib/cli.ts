@@ -5,6 +5,8 @@ import { DEFAULT_CONFIG } from './core/deps.js';
 import { AtomMQ } from './index.js';
 import { LazyStore } from './storage/lazy-store.js';
 import { listenAsPlanned } from './serve-listen.js';
+import { CLIENT_USAGE, findClientCommand, runClientCommand } from './cli/client-commands.js';
+import { serveBanner } from './cli/serve-banner.js';
 
 /**
  * `atommq serve`: the standalone server. Every flag has an environment variable, and a flag
@@ -62,6 +64,12 @@ function positiveInteger(text: string | undefined, name: string): number | undef
 }
 
 async function main(argv: string[]): Promise<void> {
+  // publish, tail, import and feeds URL talk to a server over HTTP, with options of their own.
+  const clientCommand = findClientCommand(argv);
+  if (clientCommand !== undefined) {
+    process.exitCode = await runClientCommand(clientCommand, argv);
+    return;
+  }
   const { values, positionals } = parseArgs({ args: argv, options: OPTIONS, allowPositionals: true });
   const command = positionals[0];
   if (command === 'feeds' || command === 'prune') {
@@ -69,7 +77,7 @@ async function main(argv: string[]): Promise<void> {
     return;
   }
   if (values.help || command !== 'serve') {
-    process.stderr.write(`${USAGE}\n`);
+    process.stderr.write(`${USAGE}\n       ${CLIENT_USAGE.join('\n       ')}\n`);
     process.exitCode = values.help ? 0 : 2;
     return;
   }
@@ -85,11 +93,11 @@ async function main(argv: string[]): Promise<void> {
     allowedOrigins: (setting(values, 'allow-origin', 'ATOMMQ_ALLOW_ORIGINS') ?? '').split(/[\s,]+/).filter((o) => o !== ''),
   });
   const flags: Record<string, string | boolean | undefined> = values;
-  const { listener, description } = await listenAsPlanned(server, (flag, variable) => {
+  const { listener, description, http } = await listenAsPlanned(server, (flag, variable) => {
     const value = flags[flag];
     return typeof value === 'string' ? value : process.env[variable];
   });
-  process.stderr.write(`atommq: serving ${description} (${server.config.feed === undefined ? 'multi-feed' : `feed ${server.config.feed}`})\n`);
+  process.stderr.write(serveBanner({ description, http, feed: server.config.feed, dsn: setting(values, 'dsn', 'ATOMMQ_DSN') ?? 'sqlite:atommq.db' }));
   server.stopOnSignals(listener); // graceful: README, "Stopping"
 }
 
