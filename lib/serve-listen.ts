@@ -50,8 +50,9 @@ export function planListen(read: ReadSetting): Plan {
 }
 
 /** Starts `server` as {@link planListen} decides; returns the listener and what it serves. */
-export async function listenAsPlanned(server: AtomMQ, read: ReadSetting): Promise<{ listener: Listener; description: string }> {
+export async function listenAsPlanned(server: AtomMQ, read: ReadSetting): Promise<{ listener: Listener; description: string; http: { host: string; port: number } | undefined }> {
   const plan = planListen(read);
   const listener = plan.kind === 'fastcgi' ? await server.serveFastCgi(plan.listen) : await server.serveHttp(plan.listen);
-  return { listener, description: plan.description };
+  const http = plan.kind === 'http' && 'port' in plan.listen ? { host: plan.listen.host, port: plan.listen.port } : undefined;
+  return { listener, description: plan.description, http };
 }
