@@ -23,8 +23,10 @@ import type { CgiEnv } from './env.js';
 import type { Representation } from './negotiate.js';
 import { baseUrl, pathInfo, queryParams, requestHeader, requestMethod } from './env.js';
 import { HttpError } from './errors.js';
+import { checkHealth } from './health.js';
 import { negotiate } from './negotiate.js';
 import { checkOrigin, corsHeaders } from './origin.js';
+import { unbuffered } from './unbuffered.js';
 import type { CoreResponse } from './response.js';
 import { REASON, hasBody, isStreaming, textResponse } from './response.js';
 import type { Route } from './router.js';
@@ -56,6 +58,7 @@ async function dispatch(method: string, env: CgiEnv, body: BodySource, deps: Dep
   const allowed = ALLOWED_METHODS[target.kind];
   if (!allowed.includes(method)) throw HttpError.methodNotAllowed(method, allowed);
   if (target.kind === 'asset') return serveAsset(target.name, requestHeader(env, 'If-None-Match'));
+  if (target.kind === 'health') return checkHealth(deps); // open even when auth is on
   checkOrigin(method, env, deps.config.allowedOrigins);
   // Once per request, before any body is read or any feed looked up: a 401 reads no body.
   const identity = deps.auth === undefined ? undefined : await authorizeRequest(deps.auth, target, method, env, deps.config.feed);
@@ -67,7 +70,7 @@ async function dispatch(method: string, env: CgiEnv, body: BodySource, deps: Dep
   return isNegotiated ? withHeaders(response, [['Vary', 'Accept']]) : response;
 }
 
-async function answer(target: Exclude<Route, { kind: 'asset' }>, view: Representation, method: string, env: CgiEnv, body: BodySource, deps: Deps, signal: AbortSignal | undefined, urls: Urls, identity: Identity | undefined): Promise<CoreResponse> {
+async function answer(target: Exclude<Route, { kind: 'asset' | 'health' }>, view: Representation, method: string, env: CgiEnv, body: BodySource, deps: Deps, signal: AbortSignal | undefined, urls: Urls, identity: Identity | undefined): Promise<CoreResponse> {
   const ifNoneMatch = requestHeader(env, 'If-None-Match');
   switch (target.kind) {
     case 'service': {
@@ -88,7 +91,8 @@ async function answer(target: Exclude<Route, { kind: 'asset' }>, view: Represent
       }
       if (view === 'html') return renderFeedPage({ feed, cursor: cursorInput(env), limit: query.get('limit') ?? undefined, urls, ifNoneMatch }, deps);
       const wait = requestedWait(requestHeader(env, 'Prefer'), query.get('wait') ?? undefined, deps.config.maxWaitSeconds);
-      return readFeedPage({ feed, cursor: cursorInput(env), limit: query.get('limit') ?? undefined, urls, wait, signal }, deps);
+      const page = await readFeedPage({ feed, cursor: cursorInput(env), limit: query.get('limit') ?? undefined, urls, wait, signal }, deps);
+      return wait > 0 ? unbuffered(page) : page;
     }
     case 'member': {
       const feed = await existingFeed(target, deps);
