@@ -31,13 +31,6 @@ export class SqliteConnection implements Session {
       this.db.all(sql, params, (error: Error | null, rows: unknown[]) => (error ? reject(error) : resolve(rows))));
   }
 
-  /** Runs a query and returns its first row, if any. */
-  async get(sql: string, params: readonly SqlValue[] = []): Promise<unknown> {
-    return (await this.all(sql, params))[0];
-  }
-
   /** Closes the connection. */
-  close(): Promise<void> {
-    return new Promise((resolve, reject) => this.db.close((error) => (error ? reject(error) : resolve())));
-  }
+  close(): Promise<void> { return new Promise((resolve, reject) => this.db.close((error) => (error ? reject(error) : resolve()))); }
 }
