@@ -28,7 +28,7 @@ export async function readEditedView(feed: FeedRecord, before: string | undefine
   if (rows.length > limit && last !== undefined) links.push({ rel: 'next', href: urls.feedPage(feed.name, { view: EDITED_VIEW, before: last.seq }) });
   const body = renderFeedDocument({
     atomId: feed.atomId, title: feed.name, updated: feed.updated, author: deps.config.author, links, isArchive: false,
-    entries: page.map((e) => entryView(feed, e, urls)),
+    entries: page.map((e) => entryView(feed, e, urls, deps.logError)),
   });
   return textResponse(200, FEED_TYPE, body, [['ETag', positionEtag(feed, feed.lastSeq)], ['Cache-Control', 'no-cache']]);
 }

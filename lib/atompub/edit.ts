@@ -30,7 +30,7 @@ export async function replaceMember(request: EditRequest & { readonly contentTyp
   const current = await findMemberRow(feed, request.key, deps);
   const ifSeq = expectedRevision(feed, request.ifMatch);
   if (!isEntryMediaType(request.contentType)) throw HttpError.unsupportedMediaType(request.contentType ?? '');
-  const xml = await entryXml(request.body, deps.config.author);
+  const xml = await entryXml(request.body, deps.config.author, current.mediaType !== undefined);
   const { feed: updated, entries } = await deps.store.append({
     feed: feed.name,
     member: { key: current.member, ifSeq },

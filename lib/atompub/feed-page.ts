@@ -76,7 +76,7 @@ export async function readFeedPage(request: FeedPageRequest, deps: Deps): Promis
   if (window >= 1) links.push({ rel: 'prev-archive', href: urls.archive(feed.name, window) });
   const body = renderFeedDocument({
     atomId: feed.atomId, title: feed.name, updated: feed.updated, author: deps.config.author, links, isArchive: false,
-    entries: entries.map((e) => (e.kind === 'tombstone' ? { tombstoneXml: e.xml } : entryView(feed, e, urls))),
+    entries: entries.map((e) => (e.kind === 'tombstone' ? { tombstoneXml: e.xml } : entryView(feed, e, urls, deps.logError))),
   });
   return textResponse(200, FEED_TYPE, body, [['ETag', etag], ...headers]);
 }
@@ -101,7 +101,7 @@ export async function readArchive(feed: FeedRecord, key: string, urls: Urls, dep
   if (isNextFull) links.push({ rel: 'next-archive', href: urls.archive(feed.name, k + 1) });
   const body = renderFeedDocument({
     atomId: feed.atomId, title: feed.name, updated: entries.at(-1)?.updated ?? feed.updated, author: deps.config.author, links, isArchive: true,
-    entries: entries.map((e) => (e.kind === 'tombstone' ? { tombstoneXml: e.xml } : entryView(feed, e, urls))),
+    entries: entries.map((e) => (e.kind === 'tombstone' ? { tombstoneXml: e.xml } : entryView(feed, e, urls, deps.logError))),
   });
   return textResponse(200, FEED_TYPE, body, [['ETag', positionEtag(feed, k * pageSize)], ['Cache-Control', IMMUTABLE]]);
 }

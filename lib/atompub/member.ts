@@ -25,6 +25,6 @@ export async function readMember(request: MemberRequest, deps: Deps): Promise<Co
   if (request.ifNoneMatch !== undefined && parseEtagList(request.ifNoneMatch).some((t) => `"${t}"` === etag || t === '*')) {
     return { status: 304, headers: [['ETag', etag]] };
   }
-  const body = renderEntryDocument(entryView(feed, entry, urls));
+  const body = renderEntryDocument(entryView(feed, entry, urls, deps.logError));
   return textResponse(200, ENTRY_TYPE, body, [['ETag', etag], ['Cache-Control', 'no-cache']]);
 }

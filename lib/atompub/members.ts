@@ -2,6 +2,7 @@ import type { Deps } from '../core/deps.js';
 import { HttpError } from '../core/errors.js';
 import type { EntryRecord, FeedRecord } from '../storage/store.js';
 import type { EntryView } from '../xml/render.js';
+import { isRenderableEntry } from '../xml/render.js';
 import type { Urls } from './urls.js';
 
 /**
@@ -24,8 +25,14 @@ export async function memberNumber(feed: FeedRecord, key: string, deps: Deps): P
   return (await deps.store.findByAtomId(feed.id, atomId))?.member;
 }
 
-/** The view the renderer needs for one entry row. */
-export function entryView(feed: FeedRecord, entry: EntryRecord, urls: Urls): EntryView {
+/**
+ * The view the renderer needs for one entry row. `logError`, given on read paths, reports a row
+ * the renderer will replace with a placeholder (render.ts), naming its feed and position.
+ */
+export function entryView(feed: FeedRecord, entry: EntryRecord, urls: Urls, logError?: (line: string) => void): EntryView {
+  if (logError !== undefined && !isRenderableEntry(entry.xml)) {
+    logError(`atommq: feed ${feed.name} row ${entry.seq} (${entry.atomId}) is not in the stored form and is served as a placeholder`);
+  }
   return {
     atomId: entry.atomId,
     updated: entry.updated,

@@ -30,7 +30,7 @@ import { ALLOWED_METHODS, route } from './router.js';
 export async function handle(env: CgiEnv, body: BodySource, deps: Deps, signal?: AbortSignal): Promise<CoreResponse> {
   const method = requestMethod(env);
   try {
-    const response = await dispatch(method, env, body, deps, signal);
+    const response = assertHeaderSafe(await dispatch(method, env, body, deps, signal));
     return method === 'HEAD' ? withoutBody(response) : response;
   } catch (error) {
     return errorResponse(error, method, env, deps);
@@ -94,6 +94,17 @@ async function existingFeed(target: Extract<Route, { feed: string }>, deps: Deps
   const feed = await deps.store.findFeed(target.feed);
   if (feed === undefined) throw HttpError.notFound(`no feed is named ${target.feed}; the first POST to it creates it`);
   return feed;
+}
+
+/**
+ * Defence in depth for every value that reaches a response header (RFC 9110 §5.5 field-value:
+ * visible ASCII, space and tab). Each source is validated where it is read; a value that still
+ * slips through is a server fault, answered 500 and logged, never written to the wire.
+ */
+function assertHeaderSafe(response: CoreResponse): CoreResponse {
+  const bad = response.headers.find(([name, value]) => !/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/.test(name) || !/^[\t\x20-\x7e]*$/.test(value));
+  if (bad !== undefined) throw new Error(`response header ${JSON.stringify(bad[0])} holds a value a header cannot carry: ${JSON.stringify(bad[1].slice(0, 100))}`);
+  return response;
 }
 
 /** HEAD: the GET response's status and headers, Content-Length included, without the body. */
