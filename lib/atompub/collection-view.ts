@@ -23,7 +23,7 @@ export async function readEditedView(feed: FeedRecord, before: string | undefine
   const beforeSeq = before === undefined ? Number.MAX_SAFE_INTEGER : Number(before);
   const rows = await deps.store.readMembers(feed.id, beforeSeq, limit + 1);
   const page = rows.slice(0, limit);
-  const links = [{ rel: 'self', href: urls.feedPage(feed.name, { view: EDITED_VIEW, before }) }];
+  const links = [{ rel: 'self', href: urls.feedPage(feed.name, { view: EDITED_VIEW, before }) }, { rel: 'current', href: urls.current(feed.name) }];
   const last = page.at(-1);
   if (rows.length > limit && last !== undefined) links.push({ rel: 'next', href: urls.feedPage(feed.name, { view: EDITED_VIEW, before: last.seq }) });
   const body = renderFeedDocument({

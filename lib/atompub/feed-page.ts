@@ -69,7 +69,10 @@ export async function readFeedPage(request: FeedPageRequest, deps: Deps): Promis
     return { status: 304, headers: [['ETag', etag], ...headers] };
   }
   const explicitLimit = request.limit === undefined ? undefined : limit;
-  const links: LinkView[] = [{ rel: 'self', href: urls.feedPage(feed.name, { start_after: position || undefined, limit: explicitLimit }) }];
+  const links: LinkView[] = [
+    { rel: 'self', href: urls.feedPage(feed.name, { start_after: position || undefined, limit: explicitLimit }) },
+    { rel: 'current', href: urls.current(feed.name) },
+  ];
   if (hasMore) links.push({ rel: 'next', href: nextHref(feed, last, explicitLimit, pageSize, urls) });
   // RFC 5005 §4: the newest complete window before this page is the previous archive.
   const window = Math.floor(position / pageSize);
@@ -94,7 +97,8 @@ export async function readArchive(feed: FeedRecord, key: string, urls: Urls, dep
   const isNextFull = (k + 1) * pageSize <= feed.lastSeq;
   const links: LinkView[] = [
     { rel: 'self', href: urls.archive(feed.name, k) },
-    { rel: 'current', href: urls.feed(feed.name) },
+    // RFC 5005 §4: `current` is the subscription document, where an archive walk starts.
+    { rel: 'current', href: urls.current(feed.name) },
     { rel: 'next', href: nextHref(feed, k * pageSize, undefined, pageSize, urls) },
   ];
   if (k > 1) links.push({ rel: 'prev-archive', href: urls.archive(feed.name, k - 1) });

@@ -27,6 +27,11 @@ export class Urls {
     return this.singleFeed !== undefined ? `${this.base}/archive/${k}` : `${this.feed(feedName)}/archive/${k}`;
   }
 
+  /** The RFC 5005 subscription document ("current") of a feed. */
+  current(feedName: string): string {
+    return this.feedPage(feedName, { view: 'current' });
+  }
+
   /** The service document URI. */
   service(): string {
     return this.singleFeed !== undefined ? `${this.base}/service` : this.root();

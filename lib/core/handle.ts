@@ -2,6 +2,7 @@ import { authorizeRequest, readableFeeds } from '../auth/access.js';
 import { readArchive, readFeedPage } from '../atompub/feed-page.js';
 import { requestedWait } from '../atompub/wait.js';
 import { EDITED_VIEW, readEditedView } from '../atompub/collection-view.js';
+import { CURRENT_VIEW, readCurrent } from '../atompub/current.js';
 import { deleteMember, replaceMember } from '../atompub/edit.js';
 import { readMedia } from '../atompub/media.js';
 import { readMember } from '../atompub/member.js';
@@ -58,6 +59,7 @@ async function dispatch(method: string, env: CgiEnv, body: BodySource, deps: Dep
       const query = queryParams(env);
       const feed = await existingFeed(target, deps);
       if (query.get('view') === EDITED_VIEW) return readEditedView(feed, query.get('before') ?? undefined, urls, deps);
+      if (query.get('view') === CURRENT_VIEW) return readCurrent(feed, urls, deps);
       const wait = requestedWait(requestHeader(env, 'Prefer'), query.get('wait') ?? undefined, deps.config.maxWaitSeconds);
       return readFeedPage({ feed, cursor: cursorInput(env), limit: query.get('limit') ?? undefined, urls, wait, signal }, deps);
     }
