@@ -47,8 +47,16 @@ export function assertXmlChars(text: string, where: string): void {
   }
 }
 
+/**
+ * Elements, attributes and character nodes one entry may hold. Reading each costs a few µs of
+ * native calls, so this bounds the event loop's time per entry (batches yield between entries).
+ */
+export const MAX_NODES_PER_ENTRY = 8192;
+
 /** Reads `el` and everything in it; `explicitlyUnqualified` is whether `xmlns=""` is in scope above it. */
-export function readWireElement(el: Element, explicitlyUnqualified = false): WireElement {
+export function readWireElement(el: Element, explicitlyUnqualified = false, nodes = { left: MAX_NODES_PER_ENTRY }): WireElement {
+  nodes.left -= 1 + el.attrs().length;
+  if (nodes.left < 0) throw new InvalidDocumentError(`an entry holds more than ${MAX_NODES_PER_ENTRY} elements, attributes and text nodes`);
   const ns = el.namespace();
   const href = ns?.href() ?? '';
   checkNamespace(href);
@@ -65,15 +73,16 @@ export function readWireElement(el: Element, explicitlyUnqualified = false): Wir
   });
   const children: WireNode[] = [];
   for (const child of el.childNodes()) {
-    const node = readChild(child, unqualifiedHere);
+    const node = readChild(child, unqualifiedHere, nodes);
     if (node !== undefined) children.push(node);
   }
   return { kind: 'element', ns: href, local, prefixHint: prefixOf(ns?.prefix()), attributes, children, isExplicitlyUnqualified: href === '' && unqualifiedHere };
 }
 
-function readChild(child: Node, explicitlyUnqualified: boolean): WireNode | undefined {
+function readChild(child: Node, explicitlyUnqualified: boolean, nodes: { left: number }): WireNode | undefined {
   const type: string = child.type(); // libxmljs2 also reports 'cdata' and 'entity_ref', which its types omit
-  if (isElement(child)) return readWireElement(child, explicitlyUnqualified);
+  if (isElement(child)) return readWireElement(child, explicitlyUnqualified, nodes);
+  nodes.left -= 1;
   switch (type) {
     case 'text':
     case 'cdata': {
