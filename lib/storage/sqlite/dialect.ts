@@ -1,0 +1,49 @@
+import { STANDARD_ADAPTER, STANDARD_SYNTAX, pollingSignals, type SqlDialect, type SqlSyntax } from '../dialect.js';
+import { describeError, unavailableBy } from '../errors.js';
+import { integerField } from '../rows.js';
+import { SqliteDriver } from './driver.js';
+
+/** How often long polls look for commits by other processes (`PRAGMA data_version` is cheap). */
+const POLL_MS = 25;
+
+/**
+ * SQLite's SQL, where it differs from the standard. Every write transaction is `BEGIN
+ * IMMEDIATE`, which takes SQLite's single write lock before the per-feed counter is read, so
+ * sequence numbers follow commit order across any number of processes and no row lock is needed.
+ */
+const SYNTAX: SqlSyntax = {
+  ...STANDARD_SYNTAX,
+  beginWrite: 'BEGIN IMMEDIATE',
+  forUpdate: '',
+  tableExists: (name) => `SELECT name FROM sqlite_master WHERE type = 'table' AND name = '${name}'`,
+  // 8 parameters a row stays far below SQLite's 32,766 bound parameters.
+  rowsPerInsert: 500,
+  types: { ...STANDARD_SYNTAX.types, id: 'INTEGER PRIMARY KEY AUTOINCREMENT', bigint: 'INTEGER', bytes: 'BLOB', keyedTable: ' WITHOUT ROWID' },
+};
+
+/** SQLite result codes that mean "the database cannot be written now", not a bug. */
+const isUnavailable = unavailableBy({ codes: /^SQLITE_(FULL|READONLY|CANTOPEN|IOERR|BUSY|LOCKED|PERM)$/ });
+
+/** Opens the database file and returns the SQLite dialect over it: the embedded default. */
+export async function openSqliteDialect(path: string): Promise<SqlDialect> {
+  const driver = await SqliteDriver.open(path);
+  return {
+    driver,
+    syntax: SYNTAX,
+    // BEGIN IMMEDIATE is the migration lock too: a second process starting at once waits for it.
+    adapter: { ...STANDARD_ADAPTER, name: 'sqlite', where: `SQLite database ${path}`, isUnavailable, describe: (error) => describeError(error, undefined) },
+    watch: () => {
+      let seen = -1;
+      return {
+        ...pollingSignals(POLL_MS),
+        // Another connection committed since the last look when `PRAGMA data_version` moved.
+        mayHaveChanged: async () => {
+          const [row] = await driver.reader.all('PRAGMA data_version');
+          const changed = integerField(row, 'data_version') !== seen;
+          seen = integerField(row, 'data_version');
+          return changed;
+        },
+      };
+    },
+  };
+}
