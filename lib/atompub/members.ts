@@ -38,6 +38,10 @@ export function entryView(feed: FeedRecord, entry: EntryRecord, urls: Urls, logE
     updated: entry.updated,
     xml: entry.xml,
     memberHref: urls.member(feed.name, entry.member),
-    media: entry.mediaType === undefined ? undefined : { type: entry.mediaType, href: urls.media(feed.name, entry.member) },
+    media: entry.mediaType === undefined ? undefined : {
+      type: entry.mediaType,
+      href: urls.media(feed.name, entry.member),
+      src: urls.mediaRevision(feed.name, entry.member, entry.mediaSeq ?? entry.member),
+    },
   };
 }

@@ -41,7 +41,7 @@ export async function publish(request: PublishRequest, deps: Deps): Promise<Core
   const now = deps.now();
   const idempotency = await idempotencyFor(request.idempotencyKey, request.contentType, request.body, now, deps.config.idempotencySeconds);
   const newEntry = (xml: string, mediaType: string | undefined): NewEntry =>
-    ({ atomId: `urn:uuid:${deps.newUuid()}`, kind: 'entry', updated: now.toISOString(), xml, mediaType });
+    ({ atomId: `urn:uuid:${deps.newUuid()}`, kind: 'entry', updated: now.toISOString(), xml, mediaType, mediaSeq: undefined });
   const posted = isMedia ? undefined : await acceptPosted(request.body, deps);
   const { feed, entries, replayed } = await deps.store.append({
     feed: request.feed,

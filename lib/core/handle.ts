@@ -4,7 +4,8 @@ import { requestedWait } from '../atompub/wait.js';
 import { EDITED_VIEW, readEditedView } from '../atompub/collection-view.js';
 import { CURRENT_VIEW, readCurrent } from '../atompub/current.js';
 import { deleteMember, replaceMember } from '../atompub/edit.js';
-import { readMedia } from '../atompub/media.js';
+import { replaceMedia } from '../atompub/edit-media.js';
+import { findMediaMember, readMedia } from '../atompub/media.js';
 import { readMember } from '../atompub/member.js';
 import { publish } from '../atompub/publish.js';
 import { readServiceDocument } from '../atompub/service.js';
@@ -75,8 +76,14 @@ async function dispatch(method: string, env: CgiEnv, body: BodySource, deps: Dep
     }
     case 'archive':
       return readArchive(await existingFeed(target, deps), target.key, urls, deps);
-    case 'media':
-      return readMedia({ feed: await existingFeed(target, deps), key: target.key, ifNoneMatch: requestHeader(env, 'If-None-Match') }, deps);
+    case 'media': {
+      // RFC 5023 §9.6, §11: the edit-media URI replaces (PUT) or deletes (DELETE) the member.
+      const feed = await existingFeed(target, deps);
+      const ifMatch = requestHeader(env, 'If-Match');
+      if (method === 'PUT') return replaceMedia({ feed, key: target.key, ifMatch, contentType: env['CONTENT_TYPE'], body: await readBody(env, body, deps.config.maxBodyBytes) }, deps);
+      if (method === 'DELETE') return deleteMember({ feed, key: (await findMediaMember(feed, target.key, deps)).member.toString(), ifMatch, urls }, deps);
+      return readMedia({ feed, key: target.key, revision: queryParams(env).get('revision') ?? undefined, ifNoneMatch: requestHeader(env, 'If-None-Match') }, deps);
+    }
   }
 }
 

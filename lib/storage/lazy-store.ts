@@ -1,7 +1,7 @@
 import type { Credentials, StoreConfig } from './dsn.js';
 import { parseDsn, redact } from './dsn.js';
 import { openStoreConfig } from './open.js';
-import type { AppendRequest, AppendResult, Dialect, EntryRecord, FeedRecord, FeedSettings, MediaRecord, PruneRule, Store } from './store.js';
+import type { AppendRequest, AppendResult, Dialect, EntryRecord, FeedRecord, FeedSettings, PruneRule, Store, StoredMedia } from './store.js';
 import { StoreUnavailableError } from './store.js';
 
 /**
@@ -38,7 +38,7 @@ export class LazyStore implements Store {
   async findByAtomId(feedId: number, atomId: string): Promise<EntryRecord | undefined> { return (await this.open()).findByAtomId(feedId, atomId); }
   async findMember(feedId: number, member: number): Promise<EntryRecord | undefined> { return (await this.open()).findMember(feedId, member); }
   async readMembers(feedId: number, beforeSeq: number, limit: number): Promise<EntryRecord[]> { return (await this.open()).readMembers(feedId, beforeSeq, limit); }
-  async readMedia(feedId: number, member: number): Promise<MediaRecord | undefined> { return (await this.open()).readMedia(feedId, member); }
+  async readMedia(feedId: number, seq: number): Promise<StoredMedia | undefined> { return (await this.open()).readMedia(feedId, seq); }
   async lastSeq(feedId: number): Promise<number> { return (await this.open()).lastSeq(feedId); }
   async waitForAppend(feedId: number, afterSeq: number, signal: AbortSignal): Promise<void> { return (await this.open()).waitForAppend(feedId, afterSeq, signal); }
   async updateSettings(name: string, settings: Partial<FeedSettings>): Promise<FeedRecord> { return (await this.open()).updateSettings(name, settings); }

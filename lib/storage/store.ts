@@ -54,6 +54,8 @@ export interface EntryRecord {
   readonly xml: string;
   /** For a media link entry: the media type of its media resource. */
   readonly mediaType: string | undefined;
+  /** For a media link entry: the `seq` of the row that brought its current bytes (their own URI). */
+  readonly mediaSeq: number | undefined;
 }
 
 /** A row to append. The store assigns `seq` (and `member`, for a new member). */
@@ -63,12 +65,22 @@ export interface NewEntry {
   readonly updated: string;
   readonly xml: string;
   readonly mediaType: string | undefined;
+  /**
+   * The bytes a media link entry's revision keeps (an entry PUT keeps the member's current
+   * ones). Ignored when the append carries `media`: the row then brings its own, at its `seq`.
+   */
+  readonly mediaSeq: number | undefined;
 }
 
 /** The bytes of a media resource (RFC 5023 §9.6) and their type. */
 export interface MediaRecord {
   readonly type: string;
   readonly bytes: Uint8Array;
+}
+
+/** A stored revision of a media resource: its bytes, and the member they belong to. */
+export interface StoredMedia extends MediaRecord {
+  readonly member: number;
 }
 
 /** One transaction's worth of appends to one feed. */
@@ -83,7 +95,10 @@ export interface AppendRequest {
    * ('gone'), and, when `ifSeq` is set, its newest row must be at that position ('stale').
    */
   readonly member?: { readonly key: number; readonly ifSeq: number | undefined } | undefined;
-  /** The media resource of the one new member this request creates. */
+  /**
+   * Media bytes brought by the one row this request appends: a new member's, or (with `member`)
+   * a new revision of a member's media resource (edit-media PUT). Stored under that row's seq.
+   */
   readonly media?: MediaRecord | undefined;
   /**
    * Publish at most once per key and feed. A key seen since `notBefore` with the same
@@ -146,8 +161,8 @@ export interface Store {
    * deleted members left out.
    */
   readMembers(feedId: number, beforeSeq: number, limit: number): Promise<EntryRecord[]>;
-  /** The media resource of a member, if it has one. */
-  readMedia(feedId: number, member: number): Promise<MediaRecord | undefined>;
+  /** The media bytes the row at `seq` brought, if it brought any. */
+  readMedia(feedId: number, seq: number): Promise<StoredMedia | undefined>;
   /** The feed's highest committed `seq`: the cheap change check long polling uses. */
   lastSeq(feedId: number): Promise<number>;
   /**

@@ -11,7 +11,13 @@ export interface EntryView {
   /** The member URI, written as both the self and the edit link (RFC 5023 §9.1). */
   readonly memberHref: string;
   /** For a media link entry (RFC 5023 §9.6): the media resource's type and URI. */
-  readonly media?: { readonly type: string; readonly href: string } | undefined;
+  readonly media?: {
+    readonly type: string;
+    /** The edit-media URI: always the member's current bytes. */
+    readonly href: string;
+    /** This revision's own bytes, for `content/@src`. */
+    readonly src: string;
+  } | undefined;
 }
 
 /** A log row that announces a deletion (RFC 6721); its stored xml is the whole element. */
@@ -81,7 +87,7 @@ export function renderEntryElement(view: EntryView): Markup {
     element('link', { rel: 'edit', href: view.memberHref }),
     // RFC 5023 §9.6: a media link entry points at its media resource with content/@src and
     // lets clients edit the bytes through the edit-media link.
-    view.media && element('content', { type: view.media.type, src: view.media.href }),
+    view.media && element('content', { type: view.media.type, src: view.media.src }),
     view.media && element('link', { rel: 'edit-media', type: view.media.type, href: view.media.href }),
   ].map((m) => (m ? m.markup : '')).join('');
   return raw(xml.slice(0, startTagEnd + 1) + serverOwned + xml.slice(startTagEnd + 1));
