@@ -51,6 +51,8 @@ function refuse(reason: string): never {
 
 /** For markup that is not a start tag, the index after it (-1 when unclosed); undefined for a start tag. */
 function skipMarkup(text: string, at: number): number | undefined {
+  const next = text.charCodeAt(at + 1);
+  if (next !== 0x21 && next !== 0x3f && next !== 0x2f) return undefined; // not `<!`, `<?` or `</`: a start tag
   for (const [open, close] of [['<!--', '-->'], ['<![CDATA[', ']]>'], ['<?', '?>'], ['</', '>'], ['<!', '>']] as const) {
     if (text.startsWith(open, at)) {
       const end = text.indexOf(close, at + open.length);
@@ -60,7 +62,9 @@ function skipMarkup(text: string, at: number): number | undefined {
   return undefined;
 }
 
-const WHITE_SPACE = new Set([' ', '\t', '\r', '\n']);
+function isWhiteSpace(code: number): boolean {
+  return code === 0x20 || code === 0x09 || code === 0x0d || code === 0x0a;
+}
 
 /**
  * Scans the start tag at `at`, counting its attributes (each `=` outside a quoted value) and
@@ -71,27 +75,27 @@ function scanStartTag(text: string, at: number): { attributes: number; declarati
   let attributes = 0;
   let declarations = 0;
   let nameStart = at + 1;
-  let last = '';
+  let last = 0;
   for (let i = at + 1; i < text.length; i += 1) {
-    const char = text.charAt(i);
-    if (char === '"' || char === "'") {
-      const close = text.indexOf(char, i + 1);
+    const code = text.charCodeAt(i);
+    if (code === 0x22 || code === 0x27) {
+      const close = text.indexOf(code === 0x22 ? '"' : "'", i + 1);
       if (close < 0) return undefined;
       i = close;
       nameStart = close + 1;
-      last = char;
-    } else if (char === '=') {
+      last = code;
+    } else if (code === 0x3d) {
       attributes += 1;
       const name = text.slice(nameStart, i).trim();
       if (name === 'xmlns' || name.startsWith('xmlns:')) declarations += 1;
       if (attributes > MARKUP_LIMITS.attributesPerElement) refuse(`an element has more than ${MARKUP_LIMITS.attributesPerElement} attributes`);
       if (declarations > MARKUP_LIMITS.declarationsPerElement) refuse(`an element declares more than ${MARKUP_LIMITS.declarationsPerElement} namespaces`);
-    } else if (char === '>') {
-      return { attributes, declarations, isEmpty: last === '/', end: i + 1 };
-    } else if (WHITE_SPACE.has(char)) {
+    } else if (code === 0x3e) {
+      return { attributes, declarations, isEmpty: last === 0x2f, end: i + 1 };
+    } else if (isWhiteSpace(code)) {
       nameStart = i + 1;
     }
-    if (!WHITE_SPACE.has(char)) last = char;
+    if (!isWhiteSpace(code) && code !== 0x22 && code !== 0x27) last = code;
   }
   return undefined;
 }
