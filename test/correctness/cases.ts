@@ -151,6 +151,37 @@ export const CASES: readonly CorrectnessCase[] = [
     },
   },
   {
+    name: '7. edit-media: PUT replaces the bytes as a revision (If-Match → 412 when stale), DELETE is a tombstone, then both URIs are 410',
+    async run(t) {
+      const posted = await t.request('POST', t.feedPath, { headers: { 'Content-Type': 'image/png', Slug: 'picture' }, body: 'one' });
+      assert.equal(posted.status, 201, posted.body.slice(0, 300));
+      const entry = parseEntry(posted.body);
+      const editMedia = relative(t, entry.links['edit-media'] ?? '');
+      const current = await t.request('GET', editMedia);
+      assert.equal(current.status, 200);
+      assert.equal(current.headers['cache-control'], 'no-cache');
+      assert.equal(current.headers['etag'], posted.headers['etag']);
+      assert.equal((await t.request('PUT', editMedia, { headers: { 'Content-Type': 'image/png', 'If-Match': '"00000000.1"' }, body: 'x' })).status, 412);
+      const put = await t.request('PUT', editMedia, { headers: { 'Content-Type': 'image/png', 'If-Match': current.headers['etag'] ?? '' }, body: 'two' });
+      assert.equal(put.status, 204, put.body);
+      const member = await t.request('GET', relative(t, entry.links['self'] ?? ''));
+      const src = /<content type="image\/png" src="([^"]+)"/.exec(member.body)?.[1]?.replace(/&amp;/g, '&') ?? '';
+      const revision = await t.request('GET', relative(t, src));
+      assert.equal(revision.body, 'two');
+      assert.match(revision.headers['cache-control'] ?? '', /immutable/);
+      assert.equal((await t.request('GET', editMedia)).body, 'two');
+      assert.equal((await t.request('DELETE', editMedia, { headers: { 'If-Match': put.headers['etag'] ?? '' } })).status, 200);
+      assert.equal((await t.request('GET', editMedia)).status, 410);
+      assert.equal((await t.request('GET', relative(t, src))).status, 410);
+    },
+  },
+  {
+    name: 'a Host longer than 255 characters is a 400: every absolute link repeats it',
+    async run(t) {
+      assert4xx(await t.request('GET', t.feedPath, { headers: { Host: `${'a'.repeat(300)}.example` } }), /Host/, 'a 308-character Host');
+    },
+  },
+  {
     name: '8. RFC 5005: the current document has prev-archive, and every page names it as current',
     async run(t) {
       // Enough rows for a complete window at the default page size.
