@@ -7,7 +7,7 @@ import { renderFeedDocument } from '../xml/render.js';
 import { positionEtag } from './etag.js';
 import { pageSizeOf } from './feed-page.js';
 import { FEED_TYPE } from './media-types.js';
-import { entryView } from './members.js';
+import { entryView, readableRows } from './members.js';
 import type { Urls } from './urls.js';
 
 /** The query value of the RFC 5005 subscription document: `{feed}?view=current`. */
@@ -23,7 +23,7 @@ export const CURRENT_VIEW = 'current';
 export async function readCurrent(feed: FeedRecord, urls: Urls, deps: Deps): Promise<CoreResponse> {
   const pageSize = pageSizeOf(feed, deps);
   const complete = Math.floor(feed.lastSeq / pageSize);
-  const rows = await deps.store.readAfter(feed.id, complete * pageSize, pageSize);
+  const rows = await readableRows(await deps.store.readAfter(feed.id, complete * pageSize, pageSize), deps);
   const links: LinkView[] = [
     { rel: 'self', href: urls.current(feed.name) },
     { rel: 'current', href: urls.current(feed.name) },

@@ -9,7 +9,7 @@ import type { CursorInput } from './cursor.js';
 import { resolveCursor } from './cursor.js';
 import { parseEtagList, positionEtag } from './etag.js';
 import { FEED_TYPE } from './media-types.js';
-import { entryView } from './members.js';
+import { entryView, readableRows } from './members.js';
 import type { Urls } from './urls.js';
 import { waitAtMost } from './wait.js';
 
@@ -59,7 +59,8 @@ export async function readFeedPage(request: FeedPageRequest, deps: Deps): Promis
     feed = (await deps.store.findFeed(feed.name)) ?? feed;
     page = await readContiguous(feed, position, limit, deps);
   }
-  const { entries, hasMore } = page;
+  const { hasMore } = page;
+  const entries = await readableRows(page.entries, deps);
   const last = entries.at(-1)?.seq ?? position;
   const etag = positionEtag(feed, last);
   // 304 when the client already holds this very page (its ETag is in If-None-Match), or when
@@ -93,7 +94,7 @@ export async function readArchive(feed: FeedRecord, key: string, urls: Urls, dep
   const pageSize = pageSizeOf(feed, deps);
   const k = /^[1-9]\d{0,12}$/.test(key) ? Number(key) : 0;
   if (k === 0 || k * pageSize > feed.lastSeq) throw HttpError.notFound(`feed ${feed.name} has no complete archive page ${key.slice(0, 40)}`);
-  const entries = await deps.store.readAfter(feed.id, (k - 1) * pageSize, pageSize);
+  const entries = await readableRows(await deps.store.readAfter(feed.id, (k - 1) * pageSize, pageSize), deps);
   const isNextFull = (k + 1) * pageSize <= feed.lastSeq;
   const links: LinkView[] = [
     { rel: 'self', href: urls.archive(feed.name, k) },

@@ -3,6 +3,7 @@ import { HttpError } from '../core/errors.js';
 import type { EntryRecord, FeedRecord } from '../storage/store.js';
 import type { EntryView } from '../xml/render.js';
 import { isRenderableEntry } from '../xml/render.js';
+import { acceptEntry } from '../xml/entry-wire.js';
 import type { Urls } from './urls.js';
 
 /**
@@ -23,6 +24,24 @@ export async function memberNumber(feed: FeedRecord, key: string, deps: Deps): P
   if (!/^(urn:uuid:)?[0-9a-f-]{36}$/i.test(key)) return undefined;
   const atomId = key.startsWith('urn:uuid:') ? key : `urn:uuid:${key}`;
   return (await deps.store.findByAtomId(feed.id, atomId))?.member;
+}
+
+/**
+ * Rows not in the stored form (an older version stored the client's spelling, such as a
+ * prefixed `<a:entry>`) are read again through the accept path, so they render like new ones.
+ * A row that cannot be read (an undeclared prefix, a forbidden character) is left as it is: the
+ * renderer serves a placeholder for it and {@link entryView} logs it. Costs nothing for rows in
+ * the stored form.
+ */
+export async function readableRows(rows: readonly EntryRecord[], deps: Deps): Promise<EntryRecord[]> {
+  return Promise.all(rows.map(async (row) => {
+    if (row.kind !== 'entry' || isRenderableEntry(row.xml)) return row;
+    try {
+      return { ...row, xml: (await acceptEntry(new TextEncoder().encode(row.xml), deps.config.author, row.mediaType !== undefined)).xml };
+    } catch {
+      return row;
+    }
+  }));
 }
 
 /**
