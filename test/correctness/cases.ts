@@ -182,6 +182,20 @@ export const CASES: readonly CorrectnessCase[] = [
     },
   },
   {
+    name: 'a problem document that quotes the request stays well-formed (forbidden characters become U+FFFD)',
+    async run(t) {
+      const answers = [
+        await t.request('GET', `${t.feedPath}?limit=%EF%BF%BF%01`),
+        await t.request('GET', `${t.feedPath}?start_after=%EF%BF%BE`),
+        await t.request('GET', `${t.feedPath}/nothing%EF%BF%BF/here`),
+        await send(t, 'GET', t.feedPath, { headers: { Host: 'bad\ufffehost/' } }),
+      ].filter((r): r is TestResponse => r !== undefined);
+      for (const answer of answers) assert.ok(answer.status >= 400 && answer.status < 500, `${answer.status} ${answer.body.slice(0, 200)}`);
+      // Over HTTP a web server may answer some of these itself, in HTML; AtomMQ's own answers are XML.
+      assertStrictXml(answers.filter((a) => /xml/.test(a.headers['content-type'] ?? '')).map((a) => a.body), 'problem documents');
+    },
+  },
+  {
     name: '8. RFC 5005: the current document has prev-archive, and every page names it as current',
     async run(t) {
       // Enough rows for a complete window at the default page size.
