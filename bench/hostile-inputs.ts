@@ -29,6 +29,7 @@ export function hostileInputs(): HostileInput[] {
     { name: 'entry: 30 declarations on each of 900 elements', body: `<entry xmlns="${ATOM}"><title>t</title>${`<x xmlns="urn:x"${declarations(30)}/>`.repeat(900)}</entry>`, entries: 1 },
     { name: 'entry: 100,000 nested elements', body: `<entry xmlns="${ATOM}"><title>t</title>${'<a>'.repeat(100_000)}${'</a>'.repeat(100_000)}</entry>`, entries: 1 },
     { name: 'batch: 30 namespaces of 1 KB on the root, each used by all 900 entries', body: `<feed xmlns="${ATOM}"${declarations(30, longUri)}>${`<entry><title>n</title>${uses30}</entry>`.repeat(900)}</feed>`, entries: 900 },
+    { name: 'entry: 200,000 empty elements', body: `<entry xmlns="${ATOM}"><title>t</title><c>${'<a/>'.repeat(200_000)}</c></entry>`, entries: 1 },
     { name: 'entry: 1 MiB of ">" in a title', body: `<entry xmlns="${ATOM}"><title>${'>'.repeat(1_000_000)}</title></entry>`, entries: 1 },
     { name: 'entry: 60 attributes on each of 1,500 elements', body: `<entry xmlns="${ATOM}"><title>t</title>${`<x xmlns="urn:x" ${Array.from({ length: 59 }, (_, i) => `a${i}="v"`).join(' ')}/>`.repeat(1500)}</entry>`, entries: 1 },
     { name: 'batch: 1,000 plain entries (baseline)', body: `<feed xmlns="${ATOM}">${'<entry><title>n</title><content>message body</content></entry>'.repeat(1000)}</feed>`, entries: 1000 },
