@@ -52,22 +52,31 @@ const tree: fc.Arbitrary<Tree> = fc.letrec<{ node: Tree }>((tie) => ({
     })),
 })).node;
 
+function isElement(node: Node): node is Element {
+  return node.type() === 'element';
+}
+
+function textOf(node: Node): string {
+  const value: unknown = 'text' in node && typeof node.text === 'function' ? node.text() : '';
+  return typeof value === 'string' ? value : '';
+}
+
 /** The infoset of an element's children, as a comparable value: adjacent text (and CDATA) merged. */
 function infoset(nodes: readonly Node[]): unknown[] {
   const out: unknown[] = [];
   for (const node of nodes) {
     const type: string = node.type();
     if (type === 'text' || type === 'cdata') {
-      const value = (node as unknown as { text(): string }).text();
+      const value = textOf(node);
       const last = out.at(-1);
       if (typeof last === 'string') out[out.length - 1] = last + value;
       else out.push(value);
-    } else if (type === 'element') {
-      const el = node as Element;
+    } else if (isElement(node)) {
+      const el = node;
       const attrs = el.attrs().map((a) => `${a.namespace()?.href() ?? ''} ${a.name()}=${a.value()}`).sort();
       out.push({ ns: el.namespace()?.href() ?? '', local: el.name(), attrs, children: infoset(el.childNodes()) });
     } else {
-      out.push(`${type}:${(node as unknown as { text(): string }).text()}`);
+      out.push(`${type}:${textOf(node)}`);
     }
   }
   return out.filter((n) => n !== '');
@@ -92,7 +101,7 @@ describe('the stored form keeps the infoset of random extension markup', { skip:
       const sent = libxml.parseXml(body).root();
       const got = libxml.parseXml(member.body).root();
       assert.ok(sent !== null && got !== null);
-      const wrapper = (root: Element): Node[] => root.childNodes().filter((n) => n.type() === 'element' && (n as Element).name() === 'w');
+      const wrapper = (root: Element): Node[] => root.childNodes().filter((n) => isElement(n) && n.name() === 'w');
       assert.deepEqual(infoset(wrapper(got)), infoset(wrapper(sent)), `infoset changed:\n${body}\n${member.body}`);
     }), { seed: SEED, numRuns: RUNS });
     const errors = strictParseErrors(served);
