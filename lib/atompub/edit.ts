@@ -30,11 +30,11 @@ export async function replaceMember(request: EditRequest & { readonly contentTyp
   const current = await findMemberRow(feed, request.key, deps);
   const ifSeq = expectedRevision(feed, request.ifMatch);
   if (!isEntryMediaType(request.contentType)) throw HttpError.unsupportedMediaType(request.contentType ?? '');
-  const xml = await entryXml(request.body, deps.config.author);
+  const xml = await entryXml(request.body, deps.config.author, current.mediaType !== undefined);
   const { feed: updated, entries } = await deps.store.append({
     feed: feed.name,
     member: { key: current.member, ifSeq },
-    entries: [{ atomId: current.atomId, kind: 'entry', updated: deps.now().toISOString(), xml, mediaType: current.mediaType }],
+    entries: [{ atomId: current.atomId, kind: 'entry', updated: deps.now().toISOString(), xml, mediaType: current.mediaType, mediaSeq: current.mediaSeq }],
   });
   const [entry] = entries;
   if (entry === undefined) throw new Error('edit: the store returned no entry');
@@ -53,7 +53,7 @@ export async function deleteMember(request: EditRequest, deps: Deps): Promise<Co
   const { feed: updated, entries } = await deps.store.append({
     feed: feed.name,
     member: { key: current.member, ifSeq },
-    entries: [{ atomId: current.atomId, kind: 'tombstone', updated: when, xml: renderTombstone(current.atomId, when), mediaType: undefined }],
+    entries: [{ atomId: current.atomId, kind: 'tombstone', updated: when, xml: renderTombstone(current.atomId, when), mediaType: undefined, mediaSeq: undefined }],
   });
   const seq = entries[0]?.seq ?? updated.lastSeq;
   return textResponse(200, 'text/plain; charset=utf-8', `deleted ${current.atomId}\n`, [['ETag', positionEtag(updated, seq)]]);

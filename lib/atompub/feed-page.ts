@@ -9,7 +9,7 @@ import type { CursorInput } from './cursor.js';
 import { resolveCursor } from './cursor.js';
 import { parseEtagList, positionEtag } from './etag.js';
 import { FEED_TYPE } from './media-types.js';
-import { entryView } from './members.js';
+import { entryView, readableRows } from './members.js';
 import type { Urls } from './urls.js';
 import { waitAtMost } from './wait.js';
 
@@ -59,7 +59,8 @@ export async function readFeedPage(request: FeedPageRequest, deps: Deps): Promis
     feed = (await deps.store.findFeed(feed.name)) ?? feed;
     page = await readContiguous(feed, position, limit, deps);
   }
-  const { entries, hasMore } = page;
+  const { hasMore } = page;
+  const entries = await readableRows(page.entries, deps);
   const last = entries.at(-1)?.seq ?? position;
   const etag = positionEtag(feed, last);
   // 304 when the client already holds this very page (its ETag is in If-None-Match), or when
@@ -69,14 +70,17 @@ export async function readFeedPage(request: FeedPageRequest, deps: Deps): Promis
     return { status: 304, headers: [['ETag', etag], ...headers] };
   }
   const explicitLimit = request.limit === undefined ? undefined : limit;
-  const links: LinkView[] = [{ rel: 'self', href: urls.feedPage(feed.name, { start_after: position || undefined, limit: explicitLimit }) }];
+  const links: LinkView[] = [
+    { rel: 'self', href: urls.feedPage(feed.name, { start_after: position || undefined, limit: explicitLimit }) },
+    { rel: 'current', href: urls.current(feed.name) },
+  ];
   if (hasMore) links.push({ rel: 'next', href: nextHref(feed, last, explicitLimit, pageSize, urls) });
   // RFC 5005 §4: the newest complete window before this page is the previous archive.
   const window = Math.floor(position / pageSize);
   if (window >= 1) links.push({ rel: 'prev-archive', href: urls.archive(feed.name, window) });
   const body = renderFeedDocument({
     atomId: feed.atomId, title: feed.name, updated: feed.updated, author: deps.config.author, links, isArchive: false,
-    entries: entries.map((e) => (e.kind === 'tombstone' ? { tombstoneXml: e.xml } : entryView(feed, e, urls))),
+    entries: entries.map((e) => (e.kind === 'tombstone' ? { tombstoneXml: e.xml } : entryView(feed, e, urls, deps.logError))),
   });
   return textResponse(200, FEED_TYPE, body, [['ETag', etag], ...headers]);
 }
@@ -90,18 +94,19 @@ export async function readArchive(feed: FeedRecord, key: string, urls: Urls, dep
   const pageSize = pageSizeOf(feed, deps);
   const k = /^[1-9]\d{0,12}$/.test(key) ? Number(key) : 0;
   if (k === 0 || k * pageSize > feed.lastSeq) throw HttpError.notFound(`feed ${feed.name} has no complete archive page ${key.slice(0, 40)}`);
-  const entries = await deps.store.readAfter(feed.id, (k - 1) * pageSize, pageSize);
+  const entries = await readableRows(await deps.store.readAfter(feed.id, (k - 1) * pageSize, pageSize), deps);
   const isNextFull = (k + 1) * pageSize <= feed.lastSeq;
   const links: LinkView[] = [
     { rel: 'self', href: urls.archive(feed.name, k) },
-    { rel: 'current', href: urls.feed(feed.name) },
+    // RFC 5005 §4: `current` is the subscription document, where an archive walk starts.
+    { rel: 'current', href: urls.current(feed.name) },
     { rel: 'next', href: nextHref(feed, k * pageSize, undefined, pageSize, urls) },
   ];
   if (k > 1) links.push({ rel: 'prev-archive', href: urls.archive(feed.name, k - 1) });
   if (isNextFull) links.push({ rel: 'next-archive', href: urls.archive(feed.name, k + 1) });
   const body = renderFeedDocument({
     atomId: feed.atomId, title: feed.name, updated: entries.at(-1)?.updated ?? feed.updated, author: deps.config.author, links, isArchive: true,
-    entries: entries.map((e) => (e.kind === 'tombstone' ? { tombstoneXml: e.xml } : entryView(feed, e, urls))),
+    entries: entries.map((e) => (e.kind === 'tombstone' ? { tombstoneXml: e.xml } : entryView(feed, e, urls, deps.logError))),
   });
   return textResponse(200, FEED_TYPE, body, [['ETag', positionEtag(feed, k * pageSize)], ['Cache-Control', IMMUTABLE]]);
 }

@@ -6,6 +6,8 @@ import type { NewEntry } from '../storage/store.js';
 import { BatchTooLargeError, acceptDocument, acceptEntry } from '../xml/entry-wire.js';
 import { mediaLinkEntryXml } from '../xml/media-entry.js';
 import { InvalidDocumentError } from '../xml/parse.js';
+import { assertXmlChars } from '../xml/wire.js';
+import { parseMediaType } from './content-type.js';
 import { renderEntryDocument, renderFeedDocument } from '../xml/render.js';
 import { positionEtag } from './etag.js';
 import { idempotencyFor } from './idempotency.js';
@@ -39,7 +41,7 @@ export async function publish(request: PublishRequest, deps: Deps): Promise<Core
   const now = deps.now();
   const idempotency = await idempotencyFor(request.idempotencyKey, request.contentType, request.body, now, deps.config.idempotencySeconds);
   const newEntry = (xml: string, mediaType: string | undefined): NewEntry =>
-    ({ atomId: `urn:uuid:${deps.newUuid()}`, kind: 'entry', updated: now.toISOString(), xml, mediaType });
+    ({ atomId: `urn:uuid:${deps.newUuid()}`, kind: 'entry', updated: now.toISOString(), xml, mediaType, mediaSeq: undefined });
   const posted = isMedia ? undefined : await acceptPosted(request.body, deps);
   const { feed, entries, replayed } = await deps.store.append({
     feed: request.feed,
@@ -56,7 +58,11 @@ export async function publish(request: PublishRequest, deps: Deps): Promise<Core
   const views = entries.map((e) => entryView(feed, e, request.urls));
   const isBatch = posted?.isBatch === true;
   const body = isBatch
-    ? renderFeedDocument({ atomId: feed.atomId, title: feed.name, updated: feed.updated, author: deps.config.author, links: [], isArchive: false, entries: views })
+    ? renderFeedDocument({
+      atomId: feed.atomId, title: feed.name, updated: feed.updated, author: deps.config.author, isArchive: false, entries: views,
+      // RFC 4287 §4.1.1: a feed SHOULD link to itself. The batch's rows, read back as a page of the log.
+      links: [{ rel: 'self', href: request.urls.feedPage(feed.name, { start_after: first.seq - 1 || undefined, limit: entries.length }) }],
+    })
     : renderEntryDocument(views[0] ?? entryView(feed, first, request.urls));
   return textResponse(201, isBatch ? FEED_TYPE : ENTRY_TYPE, body, [
     // RFC 5023 §9.2: Location MUST be returned; Content-Location equal to it says the body is
@@ -83,28 +89,41 @@ async function acceptPosted(body: Uint8Array, deps: Deps): Promise<{ isBatch: bo
 }
 
 /** Parses a posted entry into its stored form, turning document problems into 400s. */
-export async function entryXml(body: Uint8Array, author: string): Promise<string> {
+export async function entryXml(body: Uint8Array, author: string, isMediaLink = false): Promise<string> {
   try {
-    return (await acceptEntry(body, author)).xml;
+    return (await acceptEntry(body, author, isMediaLink)).xml;
   } catch (error) {
     if (error instanceof InvalidDocumentError) throw HttpError.badRequest(error.message);
     throw error;
   }
 }
 
-/** The media type to store: the Content-Type as sent, or octet-stream when there is none. */
+/** The media type to store: the Content-Type's RFC 9110 normal form, or octet-stream when there is none. */
 function mediaType(contentType: string | undefined): string {
-  const type = (contentType ?? '').trim();
-  if (type.length > 255) throw HttpError.badRequest('the Content-Type is longer than 255 characters');
-  return /^[\w.+-]+\/[\w.+-]+(\s*;.*)?$/.test(type) && !/[\r\n]/.test(type) ? type : 'application/octet-stream';
+  if (contentType === undefined || contentType.trim() === '') return 'application/octet-stream';
+  return parseMediaType(contentType).normalized;
 }
 
-/** RFC 5023 §9.7: Slug is percent-encoded UTF-8; it only ever becomes escaped element text. */
+/**
+ * RFC 5023 §9.7: Slug is percent-encoded UTF-8 in an ASCII header. It becomes the media link
+ * entry's title, so it must decode to text XML 1.0 can hold; anything else is a 400 rather than
+ * a title that breaks the feed for every consumer.
+ */
 function slugTitle(slug: string | undefined): string {
   if (slug === undefined || slug.trim() === '') return 'media';
+  if (/[^\t\x20-\x7e]/.test(slug)) throw HttpError.badRequest('the Slug header must be ASCII; percent-encode other characters as UTF-8 (RFC 5023 §9.7)');
+  let title: string;
   try {
-    return decodeURIComponent(slug).slice(0, 200);
+    title = decodeURIComponent(slug);
   } catch {
-    return slug.slice(0, 200);
+    throw HttpError.badRequest('the Slug header is not percent-encoded UTF-8 (RFC 5023 §9.7)');
   }
+  try {
+    assertXmlChars(title, 'the decoded Slug');
+  } catch (error) {
+    if (error instanceof InvalidDocumentError) throw HttpError.badRequest(error.message);
+    throw error;
+  }
+  // Cut by code points, never between the two halves of a surrogate pair.
+  return Array.from(title.trim() === '' ? 'media' : title).slice(0, 200).join('');
 }

@@ -22,9 +22,19 @@ export class Urls {
     return this.singleFeed !== undefined ? `${this.base}/media/${key}` : `${this.feed(feedName)}/media/${key}`;
   }
 
+  /** The immutable URI of one revision's media bytes: the `content/@src` of that revision. */
+  mediaRevision(feedName: string, key: number, seq: number): string {
+    return `${this.media(feedName, key)}?revision=${seq}`;
+  }
+
   /** The URI of archive window `k` (RFC 5005). */
   archive(feedName: string, k: number): string {
     return this.singleFeed !== undefined ? `${this.base}/archive/${k}` : `${this.feed(feedName)}/archive/${k}`;
+  }
+
+  /** The RFC 5005 subscription document ("current") of a feed. */
+  current(feedName: string): string {
+    return this.feedPage(feedName, { view: 'current' });
   }
 
   /** The service document URI. */

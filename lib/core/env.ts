@@ -54,6 +54,9 @@ export function baseUrl(env: CgiEnv): string {
   const host = env['HTTP_HOST'] || hostFromServer(env, scheme); // an empty Host is no Host
   // The host goes into Location and every link. RFC 9112 §3.2: a Host field with an invalid
   // value is a 400; it must never carry CR, LF or a path into a response header.
+  // RFC 1035 §2.3.4 caps a host name at 255 octets; every absolute link repeats the Host, so a
+  // longer one would multiply the size of every answer (issue 10).
+  if (host.length > 255) throw HttpError.badRequest('the Host header is longer than 255 characters');
   if (!AUTHORITY.test(host)) throw HttpError.badRequest(`the Host header is not a valid host[:port]: ${JSON.stringify(host.slice(0, 100))}`);
   return `${scheme}://${host}${encodePath(scriptName(env))}`;
 }

@@ -2,8 +2,10 @@ import { authorizeRequest, readableFeeds } from '../auth/access.js';
 import { readArchive, readFeedPage } from '../atompub/feed-page.js';
 import { requestedWait } from '../atompub/wait.js';
 import { EDITED_VIEW, readEditedView } from '../atompub/collection-view.js';
+import { CURRENT_VIEW, readCurrent } from '../atompub/current.js';
 import { deleteMember, replaceMember } from '../atompub/edit.js';
-import { readMedia } from '../atompub/media.js';
+import { replaceMedia } from '../atompub/edit-media.js';
+import { findMediaMember, readMedia } from '../atompub/media.js';
 import { readMember } from '../atompub/member.js';
 import { publish } from '../atompub/publish.js';
 import { readServiceDocument } from '../atompub/service.js';
@@ -45,7 +47,7 @@ export async function handle(env: CgiEnv, body: BodySource, deps: Deps, signal?:
   const method = requestMethod(env);
   const cors = corsHeaders(method, env, deps.config.allowedOrigins);
   try {
-    const response = withHeaders(await dispatch(method, env, body, deps, signal), cors);
+    const response = assertHeaderSafe(withHeaders(await dispatch(method, env, body, deps, signal), cors));
     return method === 'HEAD' ? withoutBody(response) : response;
   } catch (error) {
     // An allowed page must be able to read a 4xx or 503 too, or it sees only a network failure.
@@ -86,6 +88,7 @@ async function answer(target: Exclude<Route, { kind: 'asset' | 'health' }>, view
       const query = queryParams(env);
       const feed = await existingFeed(target, deps);
       if (query.get('view') === EDITED_VIEW) return readEditedView(feed, query.get('before') ?? undefined, urls, deps);
+      if (query.get('view') === CURRENT_VIEW) return readCurrent(feed, urls, deps);
       if (view === 'event-stream') {
         return openEventStream({ feed, cursor: cursorInput(env), lastEventId: requestHeader(env, 'Last-Event-ID'), urls, signal: signal ?? new AbortController().signal }, deps);
       }
@@ -109,8 +112,14 @@ async function answer(target: Exclude<Route, { kind: 'asset' | 'health' }>, view
       const feed = await existingFeed(target, deps);
       return view === 'html' ? renderArchivePage(feed, target.key, urls, ifNoneMatch, deps) : readArchive(feed, target.key, urls, deps);
     }
-    case 'media':
-      return readMedia({ feed: await existingFeed(target, deps), key: target.key, ifNoneMatch: requestHeader(env, 'If-None-Match') }, deps);
+    case 'media': {
+      // RFC 5023 §9.6, §11: the edit-media URI replaces (PUT) or deletes (DELETE) the member.
+      const feed = await existingFeed(target, deps);
+      const ifMatch = requestHeader(env, 'If-Match');
+      if (method === 'PUT') return replaceMedia({ feed, key: target.key, ifMatch, contentType: env['CONTENT_TYPE'], body: await readBody(env, body, deps.config.maxBodyBytes) }, deps);
+      if (method === 'DELETE') return deleteMember({ feed, key: (await findMediaMember(feed, target.key, deps)).member.toString(), ifMatch, urls }, deps);
+      return readMedia({ feed, key: target.key, revision: queryParams(env).get('revision') ?? undefined, ifNoneMatch: requestHeader(env, 'If-None-Match') }, deps);
+    }
   }
 }
 
@@ -130,6 +139,17 @@ async function existingFeed(target: Extract<Route, { feed: string }>, deps: Deps
   const feed = await deps.store.findFeed(target.feed);
   if (feed === undefined) throw HttpError.notFound(`no feed is named ${target.feed}; the first POST to it creates it`);
   return feed;
+}
+
+/**
+ * Defence in depth for every value that reaches a response header (RFC 9110 §5.5 field-value:
+ * visible ASCII, space and tab). Each source is validated where it is read; a value that still
+ * slips through is a server fault, answered 500 and logged, never written to the wire.
+ */
+function assertHeaderSafe(response: CoreResponse): CoreResponse {
+  const bad = response.headers.find(([name, value]) => !/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/.test(name) || !/^[\t\x20-\x7e]*$/.test(value));
+  if (bad !== undefined) throw new Error(`response header ${JSON.stringify(bad[0])} holds a value a header cannot carry: ${JSON.stringify(bad[1].slice(0, 100))}`);
+  return response;
 }
 
 /** HEAD: the GET response's status and headers, Content-Length included, without the body (or stream). */

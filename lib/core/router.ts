@@ -17,7 +17,7 @@ export const ALLOWED_METHODS: Readonly<Record<Route['kind'], readonly string[]>>
   service: ['GET', 'HEAD'],
   collection: ['GET', 'HEAD', 'POST'],
   member: ['GET', 'HEAD', 'PUT', 'DELETE'],
-  media: ['GET', 'HEAD'],
+  media: ['GET', 'HEAD', 'PUT', 'DELETE'],
   archive: ['GET', 'HEAD'],
   asset: ['GET', 'HEAD'],
 };

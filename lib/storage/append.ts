@@ -24,16 +24,19 @@ export async function appendInTransaction(db: Session, d: SqlDialect, job: Appen
   }
   const feed = await takeNumbers(db, d, job.feed, job.entries.length, job.entries.at(-1)?.updated ?? null);
   const first = feed.lastSeq - job.entries.length + 1;
-  const entries = job.entries.map((entry, i): EntryRecord => ({ ...entry, seq: first + i, member: job.member?.key ?? first + i }));
+  const entries = job.entries.map((entry, i): EntryRecord => {
+    const seq = first + i;
+    return { ...entry, seq, member: job.member?.key ?? seq, mediaSeq: job.media !== undefined && i === 0 ? seq : entry.mediaSeq };
+  });
   for (const chunk of inChunks(entries, d.syntax.rowsPerInsert)) {
     await db.run(
-      `INSERT INTO atommq_entry (feed_id, seq, member, atom_id, kind, updated, xml, media_type) VALUES ${chunk.map(() => '(?, ?, ?, ?, ?, ?, ?, ?)').join(', ')}`,
-      chunk.flatMap((e) => [feed.id, e.seq, e.member, e.atomId, e.kind, e.updated, e.xml, e.mediaType ?? null]));
+      `INSERT INTO atommq_entry (feed_id, seq, member, atom_id, kind, updated, xml, media_type, media_seq) VALUES ${chunk.map(() => '(?, ?, ?, ?, ?, ?, ?, ?, ?)').join(', ')}`,
+      chunk.flatMap((e) => [feed.id, e.seq, e.member, e.atomId, e.kind, e.updated, e.xml, e.mediaType ?? null, e.mediaSeq ?? null]));
   }
   const [created] = entries;
   if (job.media !== undefined && created !== undefined) {
-    await db.run('INSERT INTO atommq_media (feed_id, member, content_type, bytes) VALUES (?, ?, ?, ?)',
-      [feed.id, created.member, job.media.type, toBuffer(job.media.bytes)]);
+    await db.run('INSERT INTO atommq_media_revision (feed_id, seq, member, content_type, bytes) VALUES (?, ?, ?, ?, ?)',
+      [feed.id, created.seq, created.member, job.media.type, toBuffer(job.media.bytes)]);
   }
   if (job.idempotency !== undefined && created !== undefined) {
     await db.run('INSERT INTO atommq_idempotency (feed_id, idem_key, fingerprint, first_seq, last_seq, created) VALUES (?, ?, ?, ?, ?, ?)',

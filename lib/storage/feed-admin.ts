@@ -30,7 +30,7 @@ export async function deleteFeedRows(db: Session, d: SqlDialect, name: string): 
   const [row] = await db.all(`SELECT id FROM atommq_feed WHERE name_key = ? ${d.syntax.forUpdate}`, [feedKey(name)]);
   if (row === undefined) return false;
   const id = integerField(row, 'id');
-  for (const table of ['atommq_entry', 'atommq_media', 'atommq_idempotency']) await db.run(`DELETE FROM ${table} WHERE feed_id = ?`, [id]);
+  for (const table of ['atommq_entry', 'atommq_media_revision', 'atommq_idempotency']) await db.run(`DELETE FROM ${table} WHERE feed_id = ?`, [id]);
   await db.run('DELETE FROM atommq_feed WHERE id = ?', [id]);
   return true;
 }
@@ -66,8 +66,10 @@ export async function pruneRows(db: Session, d: SqlDialect, feedId: number, rule
   const cut = pruneCut(lastSeq, prunedThrough, rule, firstYoung);
   if (cut <= prunedThrough) return 0;
   const removed = await db.run('DELETE FROM atommq_entry WHERE feed_id = ? AND seq > ? AND seq <= ?', [feedId, prunedThrough, cut]);
-  await db.run(`DELETE FROM atommq_media WHERE feed_id = ? AND member <= ?
-    AND NOT EXISTS (SELECT 1 FROM atommq_entry AS e WHERE e.feed_id = atommq_media.feed_id AND e.member = atommq_media.member)`, [feedId, cut]);
+  // Media bytes go with the last row that keeps them (its media_seq).
+  await db.run(`DELETE FROM atommq_media_revision WHERE feed_id = ? AND seq <= ?
+    AND NOT EXISTS (SELECT 1 FROM atommq_entry AS e WHERE e.feed_id = atommq_media_revision.feed_id
+      AND e.member = atommq_media_revision.member AND e.media_seq = atommq_media_revision.seq)`, [feedId, cut]);
   await db.run('UPDATE atommq_feed SET pruned_through = ? WHERE id = ?', [cut, feedId]);
   return removed;
 }

@@ -51,6 +51,19 @@ export const MIGRATIONS: readonly Migration[] = [
       `ALTER TABLE atommq_feed ADD COLUMN pruned_through ${t.bigint} NOT NULL DEFAULT 0`,
     ],
   },
+  {
+    version: 3,
+    description: 'media stored per revision (RFC 5023 edit-media PUT): keyed by the row that brought the bytes',
+    statements: (t) => [
+      `ALTER TABLE atommq_entry ADD COLUMN media_seq ${t.bigint}`,
+      'UPDATE atommq_entry SET media_seq = member WHERE media_type IS NOT NULL',
+      `CREATE TABLE atommq_media_revision (feed_id ${t.bigint} NOT NULL, seq ${t.bigint} NOT NULL, member ${t.bigint} NOT NULL,
+        content_type ${t.text(255)} NOT NULL, bytes ${t.bytes} NOT NULL,
+        PRIMARY KEY (feed_id, seq), FOREIGN KEY (feed_id) REFERENCES atommq_feed (id))${t.keyedTable}`,
+      'INSERT INTO atommq_media_revision (feed_id, seq, member, content_type, bytes) SELECT feed_id, member, member, content_type, bytes FROM atommq_media',
+      'DROP TABLE atommq_media',
+    ],
+  },
 ];
 
 /** The newest schema version this code knows. */

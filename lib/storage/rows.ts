@@ -61,6 +61,7 @@ export function toEntryRecord(row: unknown): EntryRecord {
   return {
     seq: integerField(row, 'seq'), member: integerField(row, 'member'), atomId: textField(row, 'atom_id'), kind,
     updated: textField(row, 'updated'), xml: textField(row, 'xml'), mediaType: optional(row, 'media_type', textField),
+    mediaSeq: optional(row, 'media_seq', integerField),
   };
 }
 
@@ -69,4 +70,4 @@ export function feedKey(name: string): string { return name.toLowerCase(); }
 
 /** The columns every query selects for a feed and for an entry. */
 export const FEED_COLUMNS = 'id, name, atom_id, created, updated, last_seq, pruned_through, max_age_seconds, max_count, page_size';
-export const ENTRY_COLUMNS = 'seq, member, atom_id, kind, updated, xml, media_type';
+export const ENTRY_COLUMNS = 'seq, member, atom_id, kind, updated, xml, media_type, media_seq';

@@ -5,7 +5,7 @@ import { describeError, wrapError } from './errors.js';
 import { deleteFeedRows, expireKeys, pruneRows, updateFeedSettings } from './feed-admin.js';
 import { migrate } from './migrate.js';
 import { ENTRY_COLUMNS, FEED_COLUMNS, bytesField, feedKey, integerField, textField, toEntryRecord, toFeedRecord } from './rows.js';
-import type { AppendRequest, AppendResult, Dialect, EntryRecord, FeedRecord, FeedSettings, MediaRecord, PruneRule, Store } from './store.js';
+import type { AppendRequest, AppendResult, Dialect, EntryRecord, FeedRecord, FeedSettings, PruneRule, Store, StoredMedia } from './store.js';
 import { StoreUnavailableError } from './store.js';
 import { Writer } from './writer.js';
 
@@ -79,9 +79,9 @@ export class SqlStore implements Store {
       ORDER BY seq DESC LIMIT ?`, [feedId, beforeSeq, limit])).map(toEntryRecord);
   }
 
-  readMedia(feedId: number, member: number): Promise<MediaRecord | undefined> {
-    return this.one('SELECT content_type, bytes FROM atommq_media WHERE feed_id = ? AND member = ?', [feedId, member],
-      (row) => ({ type: textField(row, 'content_type'), bytes: bytesField(row, 'bytes') }));
+  readMedia(feedId: number, seq: number): Promise<StoredMedia | undefined> {
+    return this.one('SELECT member, content_type, bytes FROM atommq_media_revision WHERE feed_id = ? AND seq = ?', [feedId, seq],
+      (row) => ({ member: integerField(row, 'member'), type: textField(row, 'content_type'), bytes: bytesField(row, 'bytes') }));
   }
 
   async lastSeq(feedId: number): Promise<number> {

@@ -52,15 +52,26 @@ export interface EntryRecord {
   readonly xml: string;
   /** For a media link entry: the media type of its media resource. */
   readonly mediaType: string | undefined;
+  /** For a media link entry: the `seq` of the row that brought its current bytes (their own URI). */
+  readonly mediaSeq: number | undefined;
 }
 
-/** A row to append. The store assigns `seq` (and `member`, for a new member). */
+/**
+ * A row to append. The store assigns `seq` (and `member`, for a new member). `mediaSeq` names the
+ * bytes a media link entry's revision keeps; it is ignored when the append carries `media`, whose
+ * bytes the row brings itself, at its own `seq`.
+ */
 export type NewEntry = Omit<EntryRecord, 'seq' | 'member'>;
 
 /** The bytes of a media resource (RFC 5023 §9.6) and their type. */
 export interface MediaRecord {
   readonly type: string;
   readonly bytes: Uint8Array;
+}
+
+/** A stored revision of a media resource: its bytes, and the member they belong to. */
+export interface StoredMedia extends MediaRecord {
+  readonly member: number;
 }
 
 /** One transaction's worth of appends to one feed. */
@@ -74,7 +85,10 @@ export interface AppendRequest {
    * ('no-member'), not be deleted ('gone') and, with `ifSeq`, have its newest row there ('stale').
    */
   readonly member?: { readonly key: number; readonly ifSeq: number | undefined } | undefined;
-  /** The media resource of the one new member this request creates. */
+  /**
+   * Media bytes brought by the one row this request appends: a new member's, or (with `member`)
+   * a new revision of a member's media resource (edit-media PUT). Stored under that row's seq.
+   */
   readonly media?: MediaRecord | undefined;
   /**
    * Publish at most once per key and feed: a key seen since `notBefore` replays the original rows
@@ -130,8 +144,8 @@ export interface Store {
   findMember(feedId: number, member: number): Promise<EntryRecord | undefined>;
   /** The AtomPub view: the newest row of each live member with `seq < beforeSeq`, newest first. */
   readMembers(feedId: number, beforeSeq: number, limit: number): Promise<EntryRecord[]>;
-  /** The media resource of a member, if it has one. */
-  readMedia(feedId: number, member: number): Promise<MediaRecord | undefined>;
+  /** The media bytes the row at `seq` brought, if it brought any. */
+  readMedia(feedId: number, seq: number): Promise<StoredMedia | undefined>;
   /** The feed's highest committed `seq`: the cheap change check long polling uses. */
   lastSeq(feedId: number): Promise<number>;
   /** Resolves once a row past `afterSeq` is committed by any process, or `signal` aborts (releasing all). */

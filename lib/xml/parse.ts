@@ -1,4 +1,5 @@
 import type { Document } from 'libxmljs2';
+import { checkMarkupCounts } from './markup-counts.js';
 
 /**
  * Safe parsing of request bodies with libxmljs2 (libxml2 2.9.9). Entity substitution, DTD
@@ -38,6 +39,7 @@ export async function parseXmlDocument(bytes: Uint8Array): Promise<Document> {
   // second one, which is a U+FEFF character where the prolog allows only white space.
   if (text.startsWith('\ufeff')) throw new InvalidDocumentError('the body is not well-formed XML: it starts with a second byte order mark');
   if (hasDoctype(text)) throw new InvalidDocumentError('documents with a DOCTYPE are refused');
+  checkMarkupCounts(text);
   const { parseXml } = await loadLibxml();
   let doc: Document;
   try {
@@ -46,6 +48,11 @@ export async function parseXmlDocument(bytes: Uint8Array): Promise<Document> {
     throw new InvalidDocumentError(`the body is not well-formed XML: ${syntaxMessage(error)}`);
   }
   if (doc.getDtd() !== null) throw new InvalidDocumentError('documents with a DOCTYPE are refused');
+  // libxml2 reports namespace errors (XML_NS_ERR_*, codes 200–299: an undeclared prefix, an
+  // attribute bound twice) but keeps parsing. A document that is well-formed but not
+  // namespace-well-formed is refused: no namespace-aware consumer could read it back.
+  const nsError = doc.errors.find((e) => typeof e.code === 'number' && e.code >= 200 && e.code < 300);
+  if (nsError !== undefined) throw new InvalidDocumentError(`the body is not namespace-well-formed: ${(nsError.message ?? '').trim().slice(0, 200)}`);
   return doc;
 }
 

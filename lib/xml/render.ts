@@ -1,4 +1,5 @@
 import { NS } from './namespaces.js';
+import { CANONICAL_START } from './canonical.js';
 import type { Markup } from './writer.js';
 import { element, raw, xmlDocument } from './writer.js';
 
@@ -10,7 +11,13 @@ export interface EntryView {
   /** The member URI, written as both the self and the edit link (RFC 5023 §9.1). */
   readonly memberHref: string;
   /** For a media link entry (RFC 5023 §9.6): the media resource's type and URI. */
-  readonly media?: { readonly type: string; readonly href: string } | undefined;
+  readonly media?: {
+    readonly type: string;
+    /** The edit-media URI: always the member's current bytes. */
+    readonly href: string;
+    /** This revision's own bytes, for `content/@src`. */
+    readonly src: string;
+  } | undefined;
 }
 
 /** A log row that announces a deletion (RFC 6721); its stored xml is the whole element. */
@@ -44,31 +51,56 @@ export interface CollectionView {
   readonly accept: readonly string[];
 }
 
-const START_TAG = /^<(?:([A-Za-z_][\w.-]*):)?entry[\s>]/;
+/** XML 1.0 §2.2 Char; a stored row holding anything else would make the whole document unreadable. */
+const NOT_XML_CHAR = /[^\t\n\r\x20-\uD7FF\uE000-\uFFFD\u{10000}-\u{10FFFF}]/u;
+
+/**
+ * True when a stored entry is in the form the accept path writes (canonical.ts): an `entry`
+ * start tag whose default namespace is Atom, only XML 1.0 characters, and the matching end
+ * tag. A row that fails this (written by an older version, or changed in the database by hand)
+ * is never spliced into a document; see {@link renderEntryElement}.
+ */
+export function isRenderableEntry(xml: string): boolean {
+  const next = xml.charAt(CANONICAL_START.length);
+  return xml.startsWith(CANONICAL_START) && (next === '>' || next === ' ') && xml.endsWith('</entry>') && !NOT_XML_CHAR.test(xml);
+}
 
 /**
  * Renders a stored entry with the elements the server owns: `atom:id`, `atom:updated`,
- * `app:edited` and the self and edit links. They are spliced in right after the start tag of
- * the stored element, in whatever prefix the client used for the Atom namespace; libxml2 escapes
- * `>` inside attribute values, so the first `>` ends that start tag.
+ * `app:edited` and the self and edit links. The stored form always starts with
+ * `<entry xmlns="http://www.w3.org/2005/Atom"`, and only the root's attribute values escape
+ * `>`, so the server's elements go right after the first `>`, unprefixed, whatever prefixes the
+ * client used.
+ *
+ * Defence in depth: a row that is not in that form is served as a placeholder entry with its
+ * own id, position and links and a text content saying it cannot be shown, so one bad row
+ * never makes a feed unreadable for every consumer (the read paths log it).
  */
 export function renderEntryElement(view: EntryView): Markup {
-  const match = START_TAG.exec(view.xml);
-  const startTagEnd = view.xml.indexOf('>');
-  if (match === null || startTagEnd < 0) throw new Error('render: stored entry is not an <entry> element');
-  const p = match[1] === undefined ? '' : `${match[1]}:`;
+  const xml = isRenderableEntry(view.xml) ? view.xml : unrenderable(view.media !== undefined);
+  const startTagEnd = xml.indexOf('>');
   const serverOwned = [
-    element(`${p}id`, {}, view.atomId),
-    element(`${p}updated`, {}, view.updated),
+    element('id', {}, view.atomId),
+    element('updated', {}, view.updated),
     element('app:edited', { 'xmlns:app': NS.app }, view.updated),
-    element(`${p}link`, { rel: 'self', href: view.memberHref }),
-    element(`${p}link`, { rel: 'edit', href: view.memberHref }),
+    element('link', { rel: 'self', href: view.memberHref }),
+    element('link', { rel: 'edit', href: view.memberHref }),
     // RFC 5023 §9.6: a media link entry points at its media resource with content/@src and
     // lets clients edit the bytes through the edit-media link.
-    view.media && element(`${p}content`, { type: view.media.type, src: view.media.href }),
-    view.media && element(`${p}link`, { rel: 'edit-media', type: view.media.type, href: view.media.href }),
+    view.media && element('content', { type: view.media.type, src: view.media.src }),
+    view.media && element('link', { rel: 'edit-media', type: view.media.type, href: view.media.href }),
   ].map((m) => (m ? m.markup : '')).join('');
-  return raw(view.xml.slice(0, startTagEnd + 1) + serverOwned + view.xml.slice(startTagEnd + 1));
+  return raw(xml.slice(0, startTagEnd + 1) + serverOwned + xml.slice(startTagEnd + 1));
+}
+
+/** What a consumer sees in place of a stored row that cannot be served (README: stored form). */
+function unrenderable(isMedia: boolean): string {
+  const why = 'AtomMQ cannot serve this stored message as XML; the server logged it.';
+  // A media link entry gets its content (with src) from the renderer, and then needs a summary.
+  return element('entry', { xmlns: NS.atom },
+    element('title', {}, 'unreadable message'),
+    element('author', {}, element('name', {}, 'AtomMQ')),
+    element(isMedia ? 'summary' : 'content', { type: 'text' }, why)).markup;
 }
 
 /** Renders an Atom entry document (`application/atom+xml;type=entry`). */

@@ -20,14 +20,22 @@ export function raw(markup: string): Markup {
 const TEXT_ESCAPES: Readonly<Record<string, string>> = { '&': '&amp;', '<': '&lt;', '>': '&gt;' };
 const ATTR_ESCAPES: Readonly<Record<string, string>> = { ...TEXT_ESCAPES, '"': '&quot;', '\n': '&#10;', '\r': '&#13;', '\t': '&#9;' };
 
+/**
+ * XML 1.0 §2.2 Char. Text the server writes that holds anything else (a client's Host or path
+ * quoted in a problem detail, say) would make the whole document unreadable, and no escape can
+ * carry such a character, so it becomes U+FFFD. Stored text never gets here with one: the
+ * accept path refuses it.
+ */
+const NOT_XML_CHAR = /[^\t\n\r\x20-\uD7FF\uE000-\uFFFD\u{10000}-\u{10FFFF}]/gu;
+
 /** Escapes character data. */
 export function escapeText(text: string): string {
-  return text.replace(/[&<>]/g, (c) => TEXT_ESCAPES[c] ?? c);
+  return text.replace(/[&<>]/g, (c) => TEXT_ESCAPES[c] ?? c).replace(NOT_XML_CHAR, '\ufffd');
 }
 
 /** Escapes an attribute value for use inside double quotes. */
 export function escapeAttribute(value: string): string {
-  return value.replace(/[&<>"\n\r\t]/g, (c) => ATTR_ESCAPES[c] ?? c);
+  return value.replace(/[&<>"\n\r\t]/g, (c) => ATTR_ESCAPES[c] ?? c).replace(NOT_XML_CHAR, '\ufffd');
 }
 
 /** Renders one element; attributes whose value is undefined are left out. */

@@ -74,7 +74,7 @@ describe('RFC 5023 members on a bus: PUT is a revision, DELETE a tombstone', () 
     assert.match(src, /type="application\/json"/);
     const editMedia = entry.links['edit-media'] ?? '';
     assert.ok(editMedia !== '');
-    assert.match(src, new RegExp(`src="${editMedia}"`));
+    assert.match(src, new RegExp(`src="${editMedia}\\?revision=1"`));
     const media = await t.call(`GET ${pathOf(editMedia)}`);
     assert.equal(media.status, 200);
     assert.equal(media.headers['content-type'], 'application/json');
@@ -85,19 +85,20 @@ describe('RFC 5023 members on a bus: PUT is a revision, DELETE a tombstone', () 
     assert.deepEqual(Buffer.from(bytes), png);
   });
 
-  it('foreign markup, categories and an html summary survive POST, GET and PUT unchanged', async () => {
+  it('foreign markup, categories and an html summary survive POST, GET and PUT (the infoset; namespaces are declared on the entry)', async () => {
     const extra = '<summary type="html">&lt;p&gt;hi &amp;amp; bye&lt;/p&gt;</summary><category term="a" scheme="http://example.org/s" label="A"/>' +
       '<category term="b"/><dc:subject xmlns:dc="http://purl.org/dc/elements/1.1/">bus</dc:subject><contributor><name>Bo</name></contributor>';
     const posted = await t.call('POST /feeds/keep', { headers: ENTRY, body: atom('keep', extra) });
-    for (const part of ['<summary type="html">&lt;p&gt;hi &amp;amp; bye&lt;/p&gt;</summary>', '<category term="a" scheme="http://example.org/s" label="A"/>',
-      '<category term="b"/>', '<dc:subject xmlns:dc="http://purl.org/dc/elements/1.1/">bus</dc:subject>', '<contributor><name>Bo</name></contributor>']) {
+    // The canonical writer escapes `>` only where `]]>` would need it.
+    for (const part of ['<summary type="html">&lt;p>hi &amp;amp; bye&lt;/p></summary>', '<category term="a" scheme="http://example.org/s" label="A"/>',
+      '<category term="b"/>', ' xmlns:dc="http://purl.org/dc/elements/1.1/"', '<dc:subject>bus</dc:subject>', '<contributor><name>Bo</name></contributor>']) {
       assert.ok(posted.body.includes(part), `POST keeps ${part}`);
       const member = pathOf(posted.headers['location'] ?? '');
       assert.ok((await t.call(`GET ${member}`)).body.includes(part), `GET keeps ${part}`);
     }
     const member = pathOf(posted.headers['location'] ?? '');
     const put = await t.call(`PUT ${member}`, { headers: ENTRY, body: atom('kept', `${extra}<link rel="related" href="http://example.org/r"/>`) });
-    assert.ok(put.body.includes('<dc:subject xmlns:dc="http://purl.org/dc/elements/1.1/">bus</dc:subject>'));
+    assert.ok(put.body.includes('<dc:subject>bus</dc:subject>'));
     assert.ok(put.body.includes('<link rel="related" href="http://example.org/r"/>'));
   });
 

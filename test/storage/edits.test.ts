@@ -114,7 +114,7 @@ for (const dialect of DIALECTS) {
       const bytes = Uint8Array.from([0x00, 0xff, 0x80, 0xc0, 0xaf, 0x0d, 0x0a, 0x00, 0xfe]);
       const entry = { ...newEntry('<media-link/>'), mediaType: 'image/x-test' };
       const { feed, entries } = await store.append({ feed: name, entries: [entry], media: { type: 'image/x-test', bytes } });
-      assert.deepEqual(entries, [{ ...entry, seq: 1, member: 1 }]);
+      assert.deepEqual(entries, [{ ...entry, seq: 1, member: 1, mediaSeq: 1 }], 'the row that brings media keeps it at its own seq');
       const media = await store.readMedia(feed.id, 1);
       assert.ok(media && media.bytes instanceof Uint8Array);
       assert.equal(media.type, 'image/x-test');
@@ -127,7 +127,8 @@ for (const dialect of DIALECTS) {
       assert.ok(Buffer.from((await store.readMedia(feed.id, second.entries[0]?.member ?? -1))?.bytes ?? []).equals(big));
 
       // A revision of the media link entry keeps the member, and so the media resource.
-      await store.append({ feed: name, entries: [{ ...revisionOf(entry, '<edited/>'), mediaType: 'image/x-test' }], member: { key: 1, ifSeq: 1 } });
+      await store.append({ feed: name, entries: [{ ...revisionOf(entry, '<edited/>'), mediaType: 'image/x-test', mediaSeq: 1 }], member: { key: 1, ifSeq: 1 } });
+      assert.equal((await store.findMember(feed.id, 1))?.mediaSeq, 1);
       assert.equal((await store.readMedia(feed.id, 1))?.type, 'image/x-test');
       assert.equal(await store.readMedia(feed.id, 99), undefined);
       assert.equal((await store.append({ feed: name, entries: [newEntry()] })).entries[0]?.mediaType, undefined);

@@ -13,7 +13,7 @@ let counter = 0;
 /** A row to append, with a distinct atom:id and a timestamp that grows with each call. */
 export function newEntry(xml = `<entry n="${counter}"/>`): NewEntry {
   counter += 1;
-  return { atomId: `urn:uuid:${randomUUID()}`, kind: 'entry', updated: new Date(Date.UTC(2024, 0, 1, 0, 0, counter)).toISOString(), xml, mediaType: undefined };
+  return { atomId: `urn:uuid:${randomUUID()}`, kind: 'entry', updated: new Date(Date.UTC(2024, 0, 1, 0, 0, counter)).toISOString(), xml, mediaType: undefined, mediaSeq: undefined };
 }
 
 /** A feed name no other test uses. */

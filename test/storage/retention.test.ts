@@ -115,7 +115,7 @@ for (const dialect of DIALECTS) {
       await store.append({ feed: name, entries: [{ ...newEntry(), mediaType: media.type }], media });
       const revised = await store.findMember(feed.id, 2);
       assert.ok(revised);
-      await store.append({ feed: name, entries: [{ ...newEntry('<revised/>'), atomId: revised.atomId, mediaType: media.type }], member: { key: 2, ifSeq: 2 } });
+      await store.append({ feed: name, entries: [{ ...newEntry('<revised/>'), atomId: revised.atomId, mediaType: media.type, mediaSeq: revised.mediaSeq }], member: { key: 2, ifSeq: 2 } });
       assert.equal(await store.prune(feed.id, { keepLast: 1, olderThan: undefined }), 2);
       assert.equal(await store.readMedia(feed.id, 1), undefined, 'member 1 is gone entirely');
       assert.deepEqual((await store.readMedia(feed.id, 2))?.type, media.type, 'member 2 lives on in seq 3');

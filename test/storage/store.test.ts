@@ -154,7 +154,7 @@ for (const dialect of DIALECTS) {
         (${feed.id}, 3, 1, '${original.atomId}', 'entry', '2030-01-01T00:00:00.000Z', '<revised/>'),
         (${feed.id}, 4, 1, '${original.atomId}', 'tombstone', '2030-01-02T00:00:00.000Z', '<deleted/>')`);
       assert.deepEqual(await store.findMember(feed.id, 1), {
-        seq: 4, member: 1, atomId: original.atomId, kind: 'tombstone', updated: '2030-01-02T00:00:00.000Z', xml: '<deleted/>', mediaType: undefined });
+        seq: 4, member: 1, atomId: original.atomId, kind: 'tombstone', updated: '2030-01-02T00:00:00.000Z', xml: '<deleted/>', mediaType: undefined, mediaSeq: undefined });
       assert.deepEqual(await store.findMember(feed.id, 2), entries[1]);
       assert.equal(await store.findMember(feed.id, 3), undefined);
       assert.equal((await store.findByAtomId(feed.id, original.atomId))?.seq, 1);
