@@ -3,6 +3,7 @@ import { parseDsn, redact } from './dsn.js';
 import { openStoreConfig } from './open.js';
 import type { AppendRequest, AppendResult, Dialect, EntryRecord, FeedRecord, FeedSettings, MediaRecord, PruneRule, Store } from './store.js';
 import { StoreUnavailableError } from './store.js';
+import { LazyGroupStore } from './lazy-groups.js';
 
 /**
  * A store that connects on first use, and tries again on the next request when the database was
@@ -13,6 +14,7 @@ export class LazyStore implements Store {
   readonly dialect: Dialect;
   private readonly config: StoreConfig;
   private opening: Promise<Store> | undefined;
+  readonly groups = new LazyGroupStore(async () => (await this.open()).groups);
 
   constructor(private readonly dsn: string, credentials: Credentials = {}) {
     this.config = parseDsn(dsn, credentials);

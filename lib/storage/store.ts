@@ -1,3 +1,5 @@
+import type { GroupStore } from './groups.js';
+
 /**
  * The storage contract. The core reaches the database only through {@link Store}; each database
  * (SQLite, PostgreSQL, MySQL/MariaDB) implements it in its own folder with identical behaviour.
@@ -164,6 +166,8 @@ export interface Store {
   prune(feedId: number, rule: PruneRule): Promise<number>;
   /** Forgets idempotency keys created before `olderThan`; returns how many. */
   expireIdempotencyKeys(olderThan: string): Promise<number>;
+  /** Consumer groups of the store's feeds (see groups.ts). */
+  readonly groups: GroupStore;
   /** Releases connections. */
   close(): Promise<void>;
 }

@@ -4,6 +4,8 @@ import type { StoreConfig } from '../dsn.js';
 import { ENTRY_COLUMNS, FEED_COLUMNS, bytesField, feedKey, integerField, textField, toEntryRecord, toFeedRecord } from '../rows.js';
 import type { AppendRequest, AppendResult, EntryRecord, FeedRecord, FeedSettings, MediaRecord, PruneRule, Store } from '../store.js';
 import { StoreUnavailableError } from '../store.js';
+import { FLAVOURS } from '../group-sql.js';
+import { SqlGroupStore } from '../group-store.js';
 import { appendInTransaction } from './append.js';
 import { describeError, describeServer, wrapError } from './errors.js';
 import { migrate, rowsOf } from './migrate.js';
@@ -53,6 +55,13 @@ export class MysqlStore implements Store {
   private readonly watcher = new AppendWatcher((id) => this.lastSeq(id), POLL_MS);
   private readonly writer: MysqlWriter;
   private isClosed = false;
+  readonly groups = new SqlGroupStore({
+    flavour: FLAVOURS.mysql,
+    read: (sql, params = []) => this.read(sql, [...params]),
+    write: (lockKey, work) => this.writer.write(lockKey, (db) =>
+      work({ query: async (sql, params = []) => rowsOf(await db.query(sql, [...params])) })),
+    waitForAppend: (feedId, afterSeq, signal) => this.waitForAppend(feedId, afterSeq, signal),
+  });
 
   private constructor(private readonly config: ServerConfig, private readonly readers: Pool, writer: Pool) {
     this.writer = new MysqlWriter(writer, config);

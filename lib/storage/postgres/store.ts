@@ -4,6 +4,8 @@ import type { StoreConfig } from '../dsn.js';
 import { ENTRY_COLUMNS, FEED_COLUMNS, bytesField, feedKey, integerField, textField, toEntryRecord, toFeedRecord } from '../rows.js';
 import type { AppendRequest, AppendResult, EntryRecord, FeedRecord, FeedSettings, MediaRecord, PruneRule, Store } from '../store.js';
 import { StoreUnavailableError } from '../store.js';
+import { FLAVOURS, numberedPlaceholders } from '../group-sql.js';
+import { SqlGroupStore } from '../group-store.js';
 import { appendInTransaction } from './append.js';
 import { describeError, describeServer, wrapError } from './errors.js';
 import { AppendListener } from './listener.js';
@@ -53,6 +55,13 @@ export class PostgresStore implements Store {
   private readonly listener: AppendListener;
   private readonly writer: PostgresWriter;
   private isClosed = false;
+  readonly groups = new SqlGroupStore({
+    flavour: FLAVOURS.postgres,
+    read: (sql, params = []) => this.read(numberedPlaceholders(sql), [...params]),
+    write: (lockKey, work) => this.writer.write(lockKey, (db) =>
+      work({ query: async (sql, params = []) => (await db.query(numberedPlaceholders(sql), [...params])).rows })),
+    waitForAppend: (feedId, afterSeq, signal) => this.waitForAppend(feedId, afterSeq, signal),
+  });
 
   private constructor(private readonly config: ServerConfig, private readonly readers: pg.Pool, writer: pg.Pool) {
     this.writer = new PostgresWriter(writer, config);

@@ -3,6 +3,8 @@ import { GroupCommit, committedResult } from '../group-commit.js';
 import { ENTRY_COLUMNS, FEED_COLUMNS, bytesField, feedKey, integerField, textField, toEntryRecord, toFeedRecord } from '../rows.js';
 import type { AppendRequest, AppendResult, EntryRecord, FeedRecord, FeedSettings, MediaRecord, PruneRule, Store } from '../store.js';
 import { StoreUnavailableError } from '../store.js';
+import { FLAVOURS } from '../group-sql.js';
+import { SqlGroupStore } from '../group-store.js';
 import { appendInTransaction } from './append.js';
 import { SqliteConnection, isUnavailable } from './connection.js';
 import { configure, migrate } from './migrate.js';
@@ -35,6 +37,12 @@ export class SqliteStore implements Store {
   private readonly watcher = new AppendWatcher((id) => this.lastSeq(id), POLL_MS, () => this.hasChanged());
   private dataVersion = -1;
   private isClosed = false;
+  readonly groups = new SqlGroupStore({
+    flavour: FLAVOURS.sqlite,
+    read: async (sql, params = []) => (await this.read()).all(sql, params),
+    write: (_lockKey, work) => this.write((db) => work({ query: (sql, params = []) => db.all(sql, params) })),
+    waitForAppend: (feedId, afterSeq, signal) => this.waitForAppend(feedId, afterSeq, signal),
+  });
 
   /** Set when the writer connection proved read-only; the next batch opens new connections. */
   private isWriterStale = false;
