@@ -7,6 +7,7 @@ import { readMedia } from '../atompub/media.js';
 import { readMember } from '../atompub/member.js';
 import { publish } from '../atompub/publish.js';
 import { readServiceDocument } from '../atompub/service.js';
+import { answerGroup } from '../atompub/groups/answer.js';
 import { Urls } from '../atompub/urls.js';
 import { AppendRejectedError, StoreUnavailableError } from '../storage/store.js';
 import type { FeedRecord } from '../storage/store.js';
@@ -75,6 +76,8 @@ async function dispatch(method: string, env: CgiEnv, body: BodySource, deps: Dep
       return readArchive(await existingFeed(target, deps), target.key, urls, deps);
     case 'media':
       return readMedia({ feed: await existingFeed(target, deps), key: target.key, ifNoneMatch: requestHeader(env, 'If-None-Match') }, deps);
+    case 'group':
+      return answerGroup({ target, method, env, body, urls, signal, feed: () => existingFeed(target, deps) }, deps);
   }
 }
 

@@ -19,8 +19,10 @@ export const SETTING_COLUMNS: ReadonlyArray<readonly [keyof FeedSettings, string
  * past `lastSeq`, never back, and at most {@link PRUNE_CHUNK} rows beyond `prunedThrough`.
  */
 export function pruneCut(lastSeq: number, prunedThrough: number, rule: PruneRule, firstYoung: number | undefined): number {
+  // Consumer groups: never an entry a group still needs; parked ones only by age (issue #15).
+  const needed = (rule.keepFrom ?? Infinity) - 1;
   let cut = prunedThrough;
-  if (rule.keepLast !== undefined) cut = Math.max(cut, lastSeq - rule.keepLast);
-  if (rule.olderThan !== undefined) cut = Math.max(cut, firstYoung === undefined ? lastSeq : firstYoung - 1);
+  if (rule.keepLast !== undefined) cut = Math.max(cut, Math.min(lastSeq - rule.keepLast, needed, (rule.keepParkedFrom ?? Infinity) - 1));
+  if (rule.olderThan !== undefined) cut = Math.max(cut, Math.min(firstYoung === undefined ? lastSeq : firstYoung - 1, needed));
   return Math.min(cut, lastSeq, prunedThrough + PRUNE_CHUNK);
 }

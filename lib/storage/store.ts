@@ -118,6 +118,13 @@ export class AppendRejectedError extends Error {
 export interface PruneRule {
   readonly olderThan: string | undefined;
   readonly keepLast: number | undefined;
+  /**
+   * Consumer groups: the oldest seq some group still has to deliver. Neither limit removes it
+   * or anything after it.
+   */
+  readonly keepFrom?: number | undefined;
+  /** The oldest seq some group holds parked: the count limit stops before it, the age limit does not. */
+  readonly keepParkedFrom?: number | undefined;
 }
 
 /**
