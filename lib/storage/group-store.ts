@@ -84,7 +84,7 @@ export class SqlGroupStore implements GroupStore {
     const max = group.maxDeliveries;
     const [row] = await this.host.read(`SELECT
         COALESCE(SUM(CASE WHEN x.state = 'leased' AND x.due_ms > ? THEN 1 ELSE 0 END), 0) AS leased,
-        COALESCE(SUM(CASE WHEN x.state = 'waiting' AND x.due_ms > ? THEN 1 ELSE 0 END), 0) AS delayed,
+        COALESCE(SUM(CASE WHEN x.state = 'waiting' AND x.due_ms > ? THEN 1 ELSE 0 END), 0) AS waiting_count,
         COALESCE(SUM(CASE WHEN ${isUnfinished()} AND x.due_ms <= ? THEN 1 ELSE 0 END), 0) AS available,
         COALESCE(SUM(CASE WHEN ${isParked()} THEN 1 ELSE 0 END), 0) AS parked,
         MIN(CASE WHEN ${isUnfinished()} THEN x.seq END) AS first_unfinished,
@@ -99,7 +99,7 @@ export class SqlGroupStore implements GroupStore {
       ackedThrough: Math.min(claimedThrough, firstUnfinished === undefined ? claimedThrough : firstUnfinished - 1),
       leased: integerField(row, 'leased'),
       available: integerField(row, 'available') + Math.max(0, lastSeq - claimedThrough),
-      delayed: integerField(row, 'delayed'),
+      delayed: integerField(row, 'waiting_count'),
       parked: integerField(row, 'parked'),
       nextDueMs: optionalInteger(row, 'next_due'),
     };
