@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { ClaimedEntry, GroupRecord, LeaseRef, Settlement, SettleOutcome } from './groups.js';
 import { GroupGoneError } from './groups.js';
 import { GROUP_COLUMNS, databaseNow, toGroupRecord } from './group-rows.js';
-import type { SqlFlavour, SqlSession } from './group-sql.js';
+import type { Session, SqlSyntax } from './dialect.js';
 import { placeholders } from './group-sql.js';
 import { ENTRY_COLUMNS, integerField, textField, toEntryRecord } from './rows.js';
 import type { EntryRecord } from './store.js';
@@ -16,8 +16,8 @@ const ROWS_PER_INSERT = 500;
  * claims and settlements of one group take turns on every head, which is what makes a claim
  * race-free: the rows it reads as available cannot be leased by anyone else before it commits.
  */
-async function lockGroup(db: SqlSession, flavour: SqlFlavour, group: GroupRecord): Promise<GroupRecord> {
-  const [row] = await db.query(`SELECT ${GROUP_COLUMNS} FROM atommq_group WHERE id = ?${flavour.forUpdate}`, [group.id]);
+async function lockGroup(db: Session, syntax: SqlSyntax, group: GroupRecord): Promise<GroupRecord> {
+  const [row] = await db.query(`SELECT ${GROUP_COLUMNS} FROM atommq_group WHERE id = ? ${syntax.forUpdate}`, [group.id]);
   if (row === undefined) throw new GroupGoneError(group.name);
   return toGroupRecord(row, group.feedKey);
 }
@@ -27,12 +27,12 @@ async function lockGroup(db: SqlSession, flavour: SqlFlavour, group: GroupRecord
  * delivery, take the oldest available entries (redeliveries first, since they are older than any
  * entry never handed out), and lease them with one new token.
  */
-export async function claimInTransaction(db: SqlSession, flavour: SqlFlavour, named: GroupRecord, max: number, leaseMs: number): Promise<ClaimedEntry[]> {
-  const group = await lockGroup(db, flavour, named);
-  const now = await databaseNow(db, flavour);
+export async function claimInTransaction(db: Session, syntax: SqlSyntax, named: GroupRecord, max: number, leaseMs: number): Promise<ClaimedEntry[]> {
+  const group = await lockGroup(db, syntax, named);
+  const now = await databaseNow(db, syntax);
   const [feed] = await db.query('SELECT last_seq, pruned_through FROM atommq_feed WHERE id = ?', [group.feedId]);
   if (feed === undefined) throw new GroupGoneError(group.name);
-  await db.query(`UPDATE atommq_group_entry SET state = 'parked', changed_ms = due_ms
+  await db.execute(`UPDATE atommq_group_entry SET state = 'parked', changed_ms = due_ms
     WHERE group_id = ? AND state = 'leased' AND due_ms <= ? AND deliveries >= ?`, [group.id, now, group.maxDeliveries]);
   const again = await db.query(`SELECT seq, deliveries FROM atommq_group_entry
     WHERE group_id = ? AND state IN ('leased', 'waiting') AND due_ms <= ? ORDER BY seq LIMIT ?`, [group.id, now, max]);
@@ -43,28 +43,28 @@ export async function claimInTransaction(db: SqlSession, flavour: SqlFlavour, na
   const kept = inClaimOrder(entries);
   // Rows whose entry retention removed in a race: nothing is left to deliver.
   const vanished = [...delivered.keys()].filter((seq) => !entries.some((e) => e.seq === seq));
-  if (vanished.length > 0) await db.query(`DELETE FROM atommq_group_entry WHERE group_id = ? AND seq IN (${placeholders(vanished.length)})`, [group.id, ...vanished]);
+  if (vanished.length > 0) await db.execute(`DELETE FROM atommq_group_entry WHERE group_id = ? AND seq IN (${placeholders(vanished.length)})`, [group.id, ...vanished]);
   if (kept.length === 0) return [];
   const token = randomBytes(9).toString('base64url');
   const due = now + leaseMs;
   const redelivered = kept.filter((e) => delivered.has(e.seq)).map((e) => e.seq);
   if (redelivered.length > 0) {
-    await db.query(`UPDATE atommq_group_entry SET state = 'leased', token = ?, deliveries = deliveries + 1, due_ms = ?, changed_ms = ?
+    await db.execute(`UPDATE atommq_group_entry SET state = 'leased', token = ?, deliveries = deliveries + 1, due_ms = ?, changed_ms = ?
       WHERE group_id = ? AND seq IN (${placeholders(redelivered.length)})`, [token, due, now, group.id, ...redelivered]);
   }
   const fresh = kept.filter((e) => !delivered.has(e.seq)).map((e) => e.seq);
   for (let start = 0; start < fresh.length; start += ROWS_PER_INSERT) {
     const chunk = fresh.slice(start, start + ROWS_PER_INSERT);
-    await db.query(`INSERT INTO atommq_group_entry (group_id, seq, state, token, deliveries, due_ms, changed_ms)
+    await db.execute(`INSERT INTO atommq_group_entry (group_id, seq, state, token, deliveries, due_ms, changed_ms)
       VALUES ${chunk.map(() => "(?, ?, 'leased', ?, 1, ?, ?)").join(', ')}`, chunk.flatMap((seq) => [group.id, seq, token, due, now]));
   }
   const last = fresh.at(-1);
-  if (last !== undefined) await db.query('UPDATE atommq_group SET claimed_through = ? WHERE id = ?', [last, group.id]);
+  if (last !== undefined) await db.execute('UPDATE atommq_group SET claimed_through = ? WHERE id = ?', [last, group.id]);
   return kept.map((entry) => ({ entry, token, deliveries: (delivered.get(entry.seq) ?? 0) + 1, leaseExpiresMs: due }));
 }
 
 /** Reads the entries a claim may hand out: the redeliverable seqs, and `from`…`through`. */
-async function readCandidates(db: SqlSession, feedId: number, again: readonly number[], from: number, through: number): Promise<EntryRecord[]> {
+async function readCandidates(db: Session, feedId: number, again: readonly number[], from: number, through: number): Promise<EntryRecord[]> {
   const ranges: string[] = [];
   const params: Array<number> = [feedId];
   if (again.length > 0) {
@@ -100,10 +100,10 @@ function inClaimOrder(entries: readonly EntryRecord[]): EntryRecord[] {
  * worker's lease wins); repeating a settlement of the newest lease changes nothing.
  * Returns the outcomes, and whether an entry became available (waiting claims should look).
  */
-export async function settleInTransaction(db: SqlSession, flavour: SqlFlavour, named: GroupRecord, leases: readonly LeaseRef[], how: Settlement):
+export async function settleInTransaction(db: Session, syntax: SqlSyntax, named: GroupRecord, leases: readonly LeaseRef[], how: Settlement):
   Promise<{ outcomes: SettleOutcome[]; isWakeNeeded: boolean }> {
-  const group = await lockGroup(db, flavour, named);
-  const now = await databaseNow(db, flavour);
+  const group = await lockGroup(db, syntax, named);
+  const now = await databaseNow(db, syntax);
   const seqs = [...new Set(leases.map((l) => l.seq))];
   const rows = seqs.length === 0 ? [] : await db.query(
     `SELECT seq, state, token, deliveries FROM atommq_group_entry WHERE group_id = ? AND seq IN (${placeholders(seqs.length)})`, [group.id, ...seqs]);
@@ -128,17 +128,17 @@ export async function settleInTransaction(db: SqlSession, flavour: SqlFlavour, n
     return 'done';
   });
   if (acked.length > 0) {
-    await db.query(`UPDATE atommq_group_entry SET state = 'acked', changed_ms = ? WHERE group_id = ? AND seq IN (${placeholders(acked.length)})`,
+    await db.execute(`UPDATE atommq_group_entry SET state = 'acked', changed_ms = ? WHERE group_id = ? AND seq IN (${placeholders(acked.length)})`,
       [now, group.id, ...acked]);
   }
   if (how.kind === 'nack') {
     for (const [seq, row] of bySeq) {
       if (row.state !== 'waiting' && row.state !== 'parked') continue;
       // Only rows this call moved out of 'leased' change; a repeated nack leaves its delay alone.
-      await db.query(`UPDATE atommq_group_entry SET state = ?, due_ms = ?, changed_ms = ? WHERE group_id = ? AND seq = ? AND state = 'leased'`,
+      await db.execute(`UPDATE atommq_group_entry SET state = ?, due_ms = ?, changed_ms = ? WHERE group_id = ? AND seq = ? AND state = 'leased'`,
         [row.state, now + how.delayMs, now, group.id, seq]);
     }
-    if (isWakeNeeded) await db.query('UPDATE atommq_group SET version = version + 1 WHERE id = ?', [group.id]);
+    if (isWakeNeeded) await db.execute('UPDATE atommq_group SET version = version + 1 WHERE id = ?', [group.id]);
   }
   return { outcomes, isWakeNeeded };
 }

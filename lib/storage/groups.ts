@@ -128,8 +128,6 @@ export interface GroupStore {
   listGroups(feedId: number): Promise<GroupRecord[]>;
   /** Deletes a group and its state; false when there was none. */
   deleteGroup(feedId: number, name: string): Promise<boolean>;
-  /** Deletes every group of a feed (before the feed itself is deleted). */
-  deleteFeedGroups(feedId: number): Promise<void>;
   /**
    * Leases up to `max` available entries, oldest first, in log order, for `leaseMs`. Race-free:
    * runs with the group's row locked, so two claims never hand out the same entry while a lease

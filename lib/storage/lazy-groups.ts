@@ -23,10 +23,6 @@ export class LazyGroupStore implements GroupStore {
     return (await this.open()).deleteGroup(feedId, name);
   }
 
-  async deleteFeedGroups(feedId: number): Promise<void> {
-    return (await this.open()).deleteFeedGroups(feedId);
-  }
-
   async claim(group: GroupRecord, max: number, leaseMs: number): Promise<ClaimedEntry[]> {
     return (await this.open()).claim(group, max, leaseMs);
   }
