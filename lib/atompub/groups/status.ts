@@ -2,7 +2,7 @@ import type { Deps } from '../../core/deps.js';
 import type { CoreResponse } from '../../core/response.js';
 import { textResponse } from '../../core/response.js';
 import type { GroupCounts, GroupRecord, RetentionFloor } from '../../storage/groups.js';
-import type { FeedRecord } from '../../storage/store.js';
+import type { FeedRecord, Store } from '../../storage/store.js';
 import { retentionRule } from '../retention.js';
 import type { GroupRequest } from './answer.js';
 import { GroupUrls } from './urls.js';
@@ -48,7 +48,7 @@ export async function statusOf(feed: FeedRecord, group: GroupRecord, deps: Deps,
     oldestUnackedSeconds: await oldestUnackedSeconds(feed, counts, deps),
     leaseSeconds: group.leaseMs / 1000,
     maxDeliveries: group.maxDeliveries,
-    holdsRetention: floor === undefined ? false : await isHoldingRetention(feed, floor, counts, deps),
+    holdsRetention: floor === undefined ? false : await isHoldingRetention(feed, floor, counts, deps.store),
     created: group.created,
   };
 }
@@ -66,14 +66,25 @@ async function oldestUnackedSeconds(feed: FeedRecord, counts: GroupCounts, deps:
  * by count, an unfinished or parked one; by age, an unfinished one (parked entries go at the
  * age limit).
  */
-export async function isHoldingRetention(feed: FeedRecord, floor: RetentionFloor, counts: GroupCounts, deps: Deps): Promise<boolean> {
+export async function isHoldingRetention(feed: FeedRecord, floor: RetentionFloor, counts: GroupCounts, store: Store): Promise<boolean> {
   const rule = retentionRule(feed, new Date(counts.nowMs));
   if (rule === undefined) return false;
   const keepFrom = Math.min(floor.unfinishedFrom, floor.parkedFrom ?? Infinity);
   if (rule.keepLast !== undefined && keepFrom <= counts.lastSeq - rule.keepLast) return true;
   if (rule.olderThan === undefined || floor.unfinishedFrom > counts.lastSeq) return false;
-  const [first] = await deps.store.readAfter(feed.id, floor.unfinishedFrom - 1, 1);
+  const [first] = await store.readAfter(feed.id, floor.unfinishedFrom - 1, 1);
   return first !== undefined && first.updated < rule.olderThan;
+}
+
+/** The names of the feed's groups that hold its retention back now (for `atommq feeds list`). */
+export async function groupsHoldingRetention(store: Store, feed: FeedRecord): Promise<string[]> {
+  const floors = await store.groups.retentionFloors(feed.id);
+  const holding: string[] = [];
+  for (const group of await store.groups.listGroups(feed.id)) {
+    const floor = floors.find((f) => f.group === group.name);
+    if (floor !== undefined && await isHoldingRetention(feed, floor, await store.groups.counts(group), store)) holding.push(group.name);
+  }
+  return holding;
 }
 
 /** `GET {feed}/groups/{group}`: the status document. */
