@@ -1,5 +1,11 @@
 import type { Urls } from '../urls.js';
 
+/**
+ * The link relation (RFC 4287 §4.2.7.2: an IRI) by which a feed page points at its consumer
+ * groups, `{feed}/groups`.
+ */
+export const GROUPS_REL = 'tag:atommq.org,2026:groups';
+
 /** The URIs of a feed's consumer groups, under `{feed}/groups`. */
 export class GroupUrls {
   constructor(private readonly urls: Urls, private readonly feedName: string) {}
