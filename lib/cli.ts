@@ -6,6 +6,8 @@ import { DEFAULT_CONFIG } from './core/deps.js';
 import { AtomMQ } from './index.js';
 import { LazyStore } from './storage/lazy-store.js';
 import { groupsHoldingRetention } from './atompub/groups/status.js';
+import { WORK_USAGE, workCommand } from './cli/work-command.js';
+import { GROUPS_USAGE, groupsCommand } from './cli/groups-command.js';
 
 /**
  * `atommq serve`: the standalone server. Every flag has an environment variable, and a flag
@@ -31,6 +33,8 @@ const USAGE = `usage: atommq serve [--port N] [--host H] [--fastcgi PATH|HOST:PO
        atommq feeds set NAME [--max-age SECONDS|none] [--max-count N|none] [--page-size N|none]
        atommq feeds delete NAME [--dsn DSN]
        atommq prune [NAME] [--dsn DSN]
+       ${WORK_USAGE}
+       ${GROUPS_USAGE}
 Every flag has an environment variable: ATOMMQ_PORT, ATOMMQ_HOST, ATOMMQ_FASTCGI, ATOMMQ_DSN,
 ATOMMQ_FEED, ATOMMQ_PAGE_SIZE, ATOMMQ_MAX_BODY, ATOMMQ_AUTHOR, ATOMMQ_DB_USER, ATOMMQ_DB_PASSWORD,
 ATOMMQ_AUTH.`;
@@ -55,6 +59,8 @@ function positiveInteger(text: string | undefined, name: string): number | undef
 }
 
 async function main(argv: string[]): Promise<void> {
+  if (argv[0] === 'work') return void (process.exitCode = await workCommand(argv.slice(1)));
+  if (argv[0] === 'groups') return void (process.exitCode = await groupsCommand(argv.slice(1)));
   const { values, positionals } = parseArgs({ args: argv, options: OPTIONS, allowPositionals: true });
   const command = positionals[0];
   if (command === 'feeds' || command === 'prune') {
