@@ -139,6 +139,20 @@ for (const dialect of DIALECTS) {
       assert.deepEqual(await figures('poison', 'g'), { ackedThrough: 2, lastSeq: 2, lag: 0, leased: 0, available: 0, delayed: 0, parked: 0 });
     });
 
+    it('a lease that runs out on the last allowed delivery parks the entry; a late ack of it still counts', async (ctx) => {
+      if (skip(ctx)) return;
+      await publish('expire', 2);
+      assert.equal((await t.call('PUT /feeds/expire/groups/g?max_deliveries=1')).status, 201);
+      const [a] = await claim('/feeds/expire/groups/g/claims?lease=0.05');
+      assert.equal(a?.seq, 1);
+      while ((await figures('expire', 'g'))['parked'] !== 1) await new Promise((resolve) => setImmediate(resolve));
+      assert.deepEqual(await figures('expire', 'g'), { ackedThrough: 1, lastSeq: 2, lag: 1, leased: 0, available: 1, delayed: 0, parked: 1 });
+      assert.deepEqual((await claim('/feeds/expire/groups/g/claims?max=5&lease=60')).map((c) => c.seq), [2], 'the parked entry is not handed out');
+      assert.deepEqual(parseClaim((await t.call('GET /feeds/expire/groups/g/parked')).body).map((p) => [p.seq, p.deliveries]), [[1, 1]]);
+      assert.equal(await post(a?.ack ?? ''), 204, 'no newer lease: the late ack counts');
+      assert.deepEqual(await figures('expire', 'g'), { ackedThrough: 1, lastSeq: 2, lag: 1, leased: 1, available: 0, delayed: 0, parked: 0 });
+    });
+
     it('stale ack: after a lease runs out and another worker claims the entry, only the newer lease can ack', async (ctx) => {
       if (skip(ctx)) return;
       await publish('stale', 1);
