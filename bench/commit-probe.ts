@@ -4,7 +4,7 @@ import { SqliteConnection } from '../lib/storage/sqlite/connection.js';
 
 /**
  * A benchmark-only preload (`NODE_OPTIONS=--import …/commit-probe.js`) for an `atommq serve`
- * process on SQLite. It leaves lib/ untouched and wraps one method of the SQLite connection:
+ * process on SQLite. It leaves lib/ untouched and wraps two methods of the SQLite connection:
  *
  * - it counts transactions (`COMMIT`) and append jobs (each takes its sequence numbers with one
  *   `UPDATE atommq_feed … RETURNING`), so the benchmark can report commits/s and entries per
@@ -22,20 +22,18 @@ delete process.env['NODE_OPTIONS'];
 let commits = 0;
 let jobs = 0;
 const proto = SqliteConnection.prototype;
-const exec = proto.exec;
-proto.exec = async function probedExec(this: SqliteConnection, sql: string): Promise<void> {
-  if (sql === 'COMMIT') {
-    if (delayMs > 0) await new Promise((resolve) => setTimeout(resolve, delayMs));
-    await exec.call(this, sql);
-    commits += 1;
-    return;
-  }
-  return exec.call(this, sql);
+const run = proto.run;
+proto.run = async function probedRun(this: SqliteConnection, sql: string, params?: Parameters<typeof run>[1]): Promise<number> {
+  if (sql !== 'COMMIT') return run.call(this, sql, params);
+  if (delayMs > 0) await new Promise((resolve) => setTimeout(resolve, delayMs));
+  const changed = await run.call(this, sql, params);
+  commits += 1;
+  return changed;
 };
-const get = proto.get;
-proto.get = async function probedGet(this: SqliteConnection, sql: string, params?: Parameters<typeof get>[1]): Promise<unknown> {
+const all = proto.all;
+proto.all = async function probedAll(this: SqliteConnection, sql: string, params?: Parameters<typeof all>[1]): Promise<unknown[]> {
   if (sql.startsWith('UPDATE atommq_feed SET last_seq')) jobs += 1;
-  return get.call(this, sql, params);
+  return all.call(this, sql, params);
 };
 
 if (probeDir !== undefined) {

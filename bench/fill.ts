@@ -22,21 +22,21 @@ export async function fillFeed(dbPath: string, feedName: string, total: number):
     const feed = await db.get('SELECT id, last_seq FROM atommq_feed WHERE name_key = ?', [feedName.toLowerCase()]);
     if (!isFeedRow(feed) || feed.last_seq < 1) throw new Error(`fill: feed ${feedName} has no entry to copy in ${dbPath}`);
     // A cache big enough for the random atom_id index keeps the fill from thrashing pages.
-    await db.exec('PRAGMA cache_size = -262144');
-    await db.exec('BEGIN IMMEDIATE');
+    await db.run('PRAGMA cache_size = -262144');
+    await db.run('BEGIN IMMEDIATE');
     try {
       await db.run(`WITH RECURSIVE n (i) AS (SELECT ? UNION ALL SELECT i + 1 FROM n WHERE i < ?)
         INSERT INTO atommq_entry (feed_id, seq, member, atom_id, kind, updated, xml)
         SELECT e.feed_id, n.i, n.i, ${SQL_UUID}, e.kind, e.updated, e.xml
         FROM n, atommq_entry AS e WHERE e.feed_id = ? AND e.seq = 1`, [feed.last_seq + 1, total, feed.id]);
       await db.run('UPDATE atommq_feed SET last_seq = ? WHERE id = ?', [total, feed.id]);
-      await db.exec('COMMIT');
+      await db.run('COMMIT');
     } catch (error) {
-      await db.exec('ROLLBACK').catch(() => undefined);
+      await db.run('ROLLBACK').catch(() => undefined);
       throw error;
     }
     // Fold the WAL into the database now, so the measurement does not pay for it.
-    await db.exec('PRAGMA wal_checkpoint(TRUNCATE)');
+    await db.run('PRAGMA wal_checkpoint(TRUNCATE)');
   } finally {
     await db.close();
   }

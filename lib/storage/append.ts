@@ -27,17 +27,17 @@ export async function appendInTransaction(db: Session, d: SqlDialect, job: Appen
   const first = feed.lastSeq - job.entries.length + 1;
   const entries = job.entries.map((entry, i): EntryRecord => ({ ...entry, seq: first + i, member: job.member?.key ?? first + i }));
   for (const chunk of inChunks(entries, d.syntax.rowsPerInsert)) {
-    await db.execute(
+    await db.run(
       `INSERT INTO atommq_entry (feed_id, seq, member, atom_id, kind, updated, xml, media_type) VALUES ${chunk.map(() => '(?, ?, ?, ?, ?, ?, ?, ?)').join(', ')}`,
       chunk.flatMap((e) => [feed.id, e.seq, e.member, e.atomId, e.kind, e.updated, e.xml, e.mediaType ?? null]));
   }
   const [created] = entries;
   if (job.media !== undefined && created !== undefined) {
-    await db.execute('INSERT INTO atommq_media (feed_id, member, content_type, bytes) VALUES (?, ?, ?, ?)',
+    await db.run('INSERT INTO atommq_media (feed_id, member, content_type, bytes) VALUES (?, ?, ?, ?)',
       [feed.id, created.member, job.media.type, toBuffer(job.media.bytes)]);
   }
   if (job.idempotency !== undefined && created !== undefined) {
-    await db.execute('INSERT INTO atommq_idempotency (feed_id, idem_key, fingerprint, first_seq, last_seq, created) VALUES (?, ?, ?, ?, ?, ?)',
+    await db.run('INSERT INTO atommq_idempotency (feed_id, idem_key, fingerprint, first_seq, last_seq, created) VALUES (?, ?, ?, ?, ?, ?)',
       [feed.id, job.idempotency.key, job.idempotency.fingerprint, first, feed.lastSeq, new Date().toISOString()]);
   }
   return { feed, entries, replayed: false };
@@ -45,7 +45,7 @@ export async function appendInTransaction(db: Session, d: SqlDialect, job: Appen
 
 /** A revision or tombstone joins a member that exists, is not deleted, and (If-Match) is at `ifSeq`. */
 async function checkMember(db: Session, d: SqlDialect, feedId: number, member: { key: number; ifSeq: number | undefined }): Promise<void> {
-  const [row] = await db.query(
+  const [row] = await db.all(
     `SELECT seq, kind FROM atommq_entry WHERE feed_id = ? AND member = ? ORDER BY seq DESC LIMIT 1 ${d.syntax.forShare}`, [feedId, member.key]);
   if (row === undefined) throw new AppendRejectedError('no-member');
   if (textField(row, 'kind') === 'tombstone') throw new AppendRejectedError('gone');
@@ -54,16 +54,16 @@ async function checkMember(db: Session, d: SqlDialect, feedId: number, member: {
 
 /** The original rows of a key seen since `notBefore` with the same fingerprint; an expired key is replaced. */
 async function findReplay(db: Session, d: SqlDialect, feed: FeedRecord, key: NonNullable<AppendRequest['idempotency']>): Promise<AppendResult | undefined> {
-  const [row] = await db.query(
+  const [row] = await db.all(
     `SELECT fingerprint, first_seq, last_seq, created FROM atommq_idempotency WHERE feed_id = ? AND idem_key = ? ${d.syntax.forUpdate}`,
     [feed.id, key.key]);
   if (row === undefined) return undefined;
   if (textField(row, 'created') < key.notBefore) {
-    await db.execute('DELETE FROM atommq_idempotency WHERE feed_id = ? AND idem_key = ?', [feed.id, key.key]);
+    await db.run('DELETE FROM atommq_idempotency WHERE feed_id = ? AND idem_key = ?', [feed.id, key.key]);
     return undefined;
   }
   if (textField(row, 'fingerprint') !== key.fingerprint) throw new AppendRejectedError('key-reused');
-  const rows = await db.query(`SELECT ${ENTRY_COLUMNS} FROM atommq_entry WHERE feed_id = ? AND seq BETWEEN ? AND ? ORDER BY seq ${d.syntax.forShare}`,
+  const rows = await db.all(`SELECT ${ENTRY_COLUMNS} FROM atommq_entry WHERE feed_id = ? AND seq BETWEEN ? AND ? ORDER BY seq ${d.syntax.forShare}`,
     [feed.id, integerField(row, 'first_seq'), integerField(row, 'last_seq')]);
   return { feed, entries: rows.map(toEntryRecord), replayed: true };
 }

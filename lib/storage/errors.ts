@@ -1,28 +1,56 @@
 import type { Adapter } from './dialect.js';
+import type { ServerConfig } from './dsn.js';
 import { StoreUnavailableError } from './store.js';
 
 /**
- * How a failure is named: a server without its password, an error with context. Which codes
- * mean "unavailable" stays with each dialect's adapter.
+ * How failures are classified and named. Each dialect lists its own codes; the rules that read
+ * them, and the messages (a server named without its password), live here once.
  */
 
-/** Where a server store connects, as far as messages may show it. */
-export interface ServerAddress {
-  readonly host: string;
-  readonly port: number | undefined;
-  readonly database: string;
-  readonly user: string | undefined;
-  readonly password: string | undefined;
+/** What marks an error as "the database cannot take this work now", for one dialect. */
+export interface UnavailableMarks {
+  /** Driver or server codes: SQLSTATEs, ER_ names, SQLITE_ codes. */
+  readonly codes: RegExp;
+  /** Messages a driver raises without a code when the connection itself fails. */
+  readonly messages?: RegExp;
+  /** Numeric server errors the driver has no code name for. */
+  readonly errnos?: readonly number[];
 }
+
+/** Socket-level failures: the server is down, unreachable or went away. */
+const NETWORK_CODES = /^(ECONNREFUSED|ECONNRESET|ETIMEDOUT|EPIPE|ENOTFOUND|EHOSTUNREACH|ENETUNREACH|EAI_AGAIN|ECONNABORTED)$/;
+
+const property = (error: unknown, name: string): unknown => (typeof error === 'object' && error !== null ? Reflect.get(error, name) : undefined);
 
 /** The string `code` a driver error carries, if any. */
 export function errorCode(error: unknown): string | undefined {
-  const code: unknown = typeof error === 'object' && error !== null ? Reflect.get(error, 'code') : undefined;
+  const code = property(error, 'code');
   return typeof code === 'string' ? code : undefined;
 }
 
+/** A test for errors that mean "cannot serve now" (503) rather than a bug, by `marks`. */
+export function unavailableBy(marks: UnavailableMarks): (error: unknown) => boolean {
+  const test = (error: unknown): boolean => {
+    if (error instanceof StoreUnavailableError) return true;
+    // mysql2 marks every error after which the connection is unusable as fatal.
+    if (property(error, 'fatal') === true) return true;
+    if (error instanceof AggregateError) return error.errors.some(test);
+    const code = errorCode(error);
+    if (code !== undefined && (NETWORK_CODES.test(code) || marks.codes.test(code))) return true;
+    const errno = property(error, 'errno');
+    if (typeof errno === 'number' && marks.errnos?.includes(errno) === true) return true;
+    return error instanceof Error && marks.messages?.test(error.message) === true;
+  };
+  return test;
+}
+
+/** A test for errors after which the server rolled the whole transaction back, so it may run again. */
+export function transientBy(codes: readonly string[]): (error: unknown) => boolean {
+  return (error) => codes.includes(errorCode(error) ?? '');
+}
+
 /** Names a database for messages, `scheme://user@host:port/db`, never with the password. */
-export function describeAddress(scheme: string, defaultPort: number, address: ServerAddress): string {
+export function describeAddress(scheme: string, defaultPort: number, address: ServerConfig): string {
   const host = address.host.includes(':') ? `[${address.host}]` : address.host;
   const user = address.user === undefined ? '' : `${encodeURIComponent(address.user)}@`;
   return `${scheme}://${user}${host}:${address.port ?? defaultPort}/${address.database}`;

@@ -1,8 +1,15 @@
 import type { Session, SqlDialect } from './dialect.js';
 import { lockFeed, writeFeed } from './feed-lock.js';
-import { SETTING_COLUMNS, pruneCut } from './retention-rule.js';
 import { feedKey, integerField } from './rows.js';
 import type { FeedRecord, FeedSettings, PruneRule } from './store.js';
+
+/** The most rows one prune call removes, so a big cut never holds a feed's lock for long. */
+export const PRUNE_CHUNK = 10_000;
+
+/** The feed settings columns, by the name the API uses. */
+const SETTING_COLUMNS: ReadonlyArray<readonly [keyof FeedSettings, string]> = [
+  ['maxAgeSeconds', 'max_age_seconds'], ['maxCount', 'max_count'], ['pageSize', 'page_size'],
+];
 
 /** Sets the given settings (a key given as undefined clears it), creating the feed if needed. */
 export async function updateFeedSettings(db: Session, d: SqlDialect, name: string, settings: Partial<FeedSettings>): Promise<FeedRecord> {
@@ -22,44 +29,57 @@ export async function updateFeedSettings(db: Session, d: SqlDialect, name: strin
 
 /** Deletes a feed and everything it owns; false when there was none. */
 export async function deleteFeedRows(db: Session, d: SqlDialect, name: string): Promise<boolean> {
-  const [row] = await db.query(`SELECT id FROM atommq_feed WHERE name_key = ? ${d.syntax.forUpdate}`, [feedKey(name)]);
+  const [row] = await db.all(`SELECT id FROM atommq_feed WHERE name_key = ? ${d.syntax.forUpdate}`, [feedKey(name)]);
   if (row === undefined) return false;
   const id = integerField(row, 'id');
   // Consumer groups first: their rows refer to the feed's.
-  await db.execute('DELETE FROM atommq_group_entry WHERE group_id IN (SELECT id FROM atommq_group WHERE feed_id = ?)', [id]);
-  for (const table of ['atommq_group', 'atommq_entry', 'atommq_media', 'atommq_idempotency']) await db.execute(`DELETE FROM ${table} WHERE feed_id = ?`, [id]);
-  await db.execute('DELETE FROM atommq_feed WHERE id = ?', [id]);
+  await db.run('DELETE FROM atommq_group_entry WHERE group_id IN (SELECT id FROM atommq_group WHERE feed_id = ?)', [id]);
+  for (const table of ['atommq_group', 'atommq_entry', 'atommq_media', 'atommq_idempotency']) await db.run(`DELETE FROM ${table} WHERE feed_id = ?`, [id]);
+  await db.run('DELETE FROM atommq_feed WHERE id = ?', [id]);
   return true;
 }
 
 /**
- * Removes the oldest rows of a feed: always a prefix of the log, so no row newer than a kept one
- * is ever removed, and at most PRUNE_CHUNK rows per call (the arithmetic is `pruneCut`,
- * retention-rule.ts). The feed row is locked first, so appends and prunes on other heads wait,
- * and `pruned_through` only moves forward.
+ * Where a prune cuts the log: rows with `seq <= cut` go. Always a prefix, so no row newer than a
+ * kept one is removed. By count: all but the newest `keepLast`. By age: every row before
+ * `firstYoung`, the first row not older than the limit (undefined: every row is older). Never
+ * past `lastSeq`, never back, and at most {@link PRUNE_CHUNK} rows beyond `prunedThrough`.
+ */
+export function pruneCut(lastSeq: number, prunedThrough: number, rule: PruneRule, firstYoung: number | undefined): number {
+  // Consumer groups: never an entry a group still needs; parked ones only by age (issue #15).
+  const needed = (rule.keepFrom ?? Infinity) - 1;
+  let cut = prunedThrough;
+  if (rule.keepLast !== undefined) cut = Math.max(cut, Math.min(lastSeq - rule.keepLast, needed, (rule.keepParkedFrom ?? Infinity) - 1));
+  if (rule.olderThan !== undefined) cut = Math.max(cut, Math.min(firstYoung === undefined ? lastSeq : firstYoung - 1, needed));
+  return Math.min(cut, lastSeq, prunedThrough + PRUNE_CHUNK);
+}
+
+/**
+ * Removes the oldest rows of a feed, where {@link pruneCut} says. The feed row is locked first,
+ * so appends and prunes on other heads wait, and `pruned_through` only moves forward.
  */
 export async function pruneRows(db: Session, d: SqlDialect, feedId: number, rule: PruneRule): Promise<number> {
-  const [feed] = await db.query(`SELECT last_seq, pruned_through FROM atommq_feed WHERE id = ? ${d.syntax.forUpdate}`, [feedId]);
+  const [feed] = await db.all(`SELECT last_seq, pruned_through FROM atommq_feed WHERE id = ? ${d.syntax.forUpdate}`, [feedId]);
   if (feed === undefined) return 0;
   const lastSeq = integerField(feed, 'last_seq');
   const prunedThrough = integerField(feed, 'pruned_through');
   let firstYoung: number | undefined;
   if (rule.olderThan !== undefined) {
-    const [firstKept] = await db.query(
+    const [firstKept] = await db.all(
       `SELECT seq FROM atommq_entry WHERE feed_id = ? AND seq > ? AND updated >= ? ORDER BY seq LIMIT 1 ${d.syntax.forShare}`,
       [feedId, prunedThrough, rule.olderThan]);
     firstYoung = firstKept === undefined ? undefined : integerField(firstKept, 'seq');
   }
   const cut = pruneCut(lastSeq, prunedThrough, rule, firstYoung);
   if (cut <= prunedThrough) return 0;
-  const removed = await db.execute('DELETE FROM atommq_entry WHERE feed_id = ? AND seq > ? AND seq <= ?', [feedId, prunedThrough, cut]);
-  await db.execute(`DELETE FROM atommq_media WHERE feed_id = ? AND member <= ?
+  const removed = await db.run('DELETE FROM atommq_entry WHERE feed_id = ? AND seq > ? AND seq <= ?', [feedId, prunedThrough, cut]);
+  await db.run(`DELETE FROM atommq_media WHERE feed_id = ? AND member <= ?
     AND NOT EXISTS (SELECT 1 FROM atommq_entry AS e WHERE e.feed_id = atommq_media.feed_id AND e.member = atommq_media.member)`, [feedId, cut]);
-  await db.execute('UPDATE atommq_feed SET pruned_through = ? WHERE id = ?', [cut, feedId]);
+  await db.run('UPDATE atommq_feed SET pruned_through = ? WHERE id = ?', [cut, feedId]);
   return removed;
 }
 
 /** Forgets idempotency keys created before `olderThan`; returns how many. */
 export function expireKeys(db: Session, olderThan: string): Promise<number> {
-  return db.execute('DELETE FROM atommq_idempotency WHERE created < ?', [olderThan]);
+  return db.run('DELETE FROM atommq_idempotency WHERE created < ?', [olderThan]);
 }

@@ -49,14 +49,14 @@ async function readLockedFeed(db: Session, d: SqlDialect, key: string): Promise<
  */
 export async function writeFeed(db: Session, d: SqlDialect, key: string, sql: string, params: readonly SqlValue[]): Promise<FeedRecord | undefined> {
   if (d.adapter.supportsReturning) {
-    const [row] = await db.query(`${sql} RETURNING ${FEED_COLUMNS}`, params);
+    const [row] = await db.all(`${sql} RETURNING ${FEED_COLUMNS}`, params);
     return row === undefined ? undefined : toFeedRecord(row);
   }
-  return (await db.execute(sql, params)) === 0 ? undefined : readLockedFeed(db, d, key);
+  return (await db.run(sql, params)) === 0 ? undefined : readLockedFeed(db, d, key);
 }
 
 /** The feed row whose name_key is `key`, locked until COMMIT; undefined when there is none. */
 async function findLockedFeed(db: Session, d: SqlDialect, key: string): Promise<FeedRecord | undefined> {
-  const [row] = await db.query(`SELECT ${FEED_COLUMNS} FROM atommq_feed WHERE name_key = ? ${d.syntax.forUpdate}`, [key]);
+  const [row] = await db.all(`SELECT ${FEED_COLUMNS} FROM atommq_feed WHERE name_key = ? ${d.syntax.forUpdate}`, [key]);
   return row === undefined ? undefined : toFeedRecord(row);
 }

@@ -17,7 +17,7 @@ const ROWS_PER_INSERT = 500;
  * race-free: the rows it reads as available cannot be leased by anyone else before it commits.
  */
 async function lockGroup(db: Session, syntax: SqlSyntax, group: GroupRecord): Promise<GroupRecord> {
-  const [row] = await db.query(`SELECT ${GROUP_COLUMNS} FROM atommq_group WHERE id = ? ${syntax.forUpdate}`, [group.id]);
+  const [row] = await db.all(`SELECT ${GROUP_COLUMNS} FROM atommq_group WHERE id = ? ${syntax.forUpdate}`, [group.id]);
   if (row === undefined) throw new GroupGoneError(group.name);
   return toGroupRecord(row, group.feedKey);
 }
@@ -29,12 +29,12 @@ async function lockGroup(db: Session, syntax: SqlSyntax, group: GroupRecord): Pr
  */
 export async function claimInTransaction(db: Session, syntax: SqlSyntax, named: GroupRecord, max: number, leaseMs: number): Promise<ClaimedEntry[]> {
   const group = await lockGroup(db, syntax, named);
-  const now = await databaseNow(db, syntax);
-  const [feed] = await db.query('SELECT last_seq, pruned_through FROM atommq_feed WHERE id = ?', [group.feedId]);
+  const now = await databaseNow((sql) => db.all(sql), syntax);
+  const [feed] = await db.all('SELECT last_seq, pruned_through FROM atommq_feed WHERE id = ?', [group.feedId]);
   if (feed === undefined) throw new GroupGoneError(group.name);
-  await db.execute(`UPDATE atommq_group_entry SET state = 'parked', changed_ms = due_ms
+  await db.run(`UPDATE atommq_group_entry SET state = 'parked', changed_ms = due_ms
     WHERE group_id = ? AND state = 'leased' AND due_ms <= ? AND deliveries >= ?`, [group.id, now, group.maxDeliveries]);
-  const again = await db.query(`SELECT seq, deliveries FROM atommq_group_entry
+  const again = await db.all(`SELECT seq, deliveries FROM atommq_group_entry
     WHERE group_id = ? AND state IN ('leased', 'waiting') AND due_ms <= ? ORDER BY seq LIMIT ?`, [group.id, now, max]);
   const delivered = new Map(again.map((row) => [integerField(row, 'seq'), integerField(row, 'deliveries')]));
   const from = Math.max(group.claimedThrough, integerField(feed, 'pruned_through')) + 1;
@@ -43,23 +43,23 @@ export async function claimInTransaction(db: Session, syntax: SqlSyntax, named: 
   const kept = inClaimOrder(entries);
   // Rows whose entry retention removed in a race: nothing is left to deliver.
   const vanished = [...delivered.keys()].filter((seq) => !entries.some((e) => e.seq === seq));
-  if (vanished.length > 0) await db.execute(`DELETE FROM atommq_group_entry WHERE group_id = ? AND seq IN (${placeholders(vanished.length)})`, [group.id, ...vanished]);
+  if (vanished.length > 0) await db.run(`DELETE FROM atommq_group_entry WHERE group_id = ? AND seq IN (${placeholders(vanished.length)})`, [group.id, ...vanished]);
   if (kept.length === 0) return [];
   const token = randomBytes(9).toString('base64url');
   const due = now + leaseMs;
   const redelivered = kept.filter((e) => delivered.has(e.seq)).map((e) => e.seq);
   if (redelivered.length > 0) {
-    await db.execute(`UPDATE atommq_group_entry SET state = 'leased', token = ?, deliveries = deliveries + 1, due_ms = ?, changed_ms = ?
+    await db.run(`UPDATE atommq_group_entry SET state = 'leased', token = ?, deliveries = deliveries + 1, due_ms = ?, changed_ms = ?
       WHERE group_id = ? AND seq IN (${placeholders(redelivered.length)})`, [token, due, now, group.id, ...redelivered]);
   }
   const fresh = kept.filter((e) => !delivered.has(e.seq)).map((e) => e.seq);
   for (let start = 0; start < fresh.length; start += ROWS_PER_INSERT) {
     const chunk = fresh.slice(start, start + ROWS_PER_INSERT);
-    await db.execute(`INSERT INTO atommq_group_entry (group_id, seq, state, token, deliveries, due_ms, changed_ms)
+    await db.run(`INSERT INTO atommq_group_entry (group_id, seq, state, token, deliveries, due_ms, changed_ms)
       VALUES ${chunk.map(() => "(?, ?, 'leased', ?, 1, ?, ?)").join(', ')}`, chunk.flatMap((seq) => [group.id, seq, token, due, now]));
   }
   const last = fresh.at(-1);
-  if (last !== undefined) await db.execute('UPDATE atommq_group SET claimed_through = ? WHERE id = ?', [last, group.id]);
+  if (last !== undefined) await db.run('UPDATE atommq_group SET claimed_through = ? WHERE id = ?', [last, group.id]);
   return kept.map((entry) => ({ entry, token, deliveries: (delivered.get(entry.seq) ?? 0) + 1, leaseExpiresMs: due }));
 }
 
@@ -76,7 +76,7 @@ async function readCandidates(db: Session, feedId: number, again: readonly numbe
     params.push(from, through);
   }
   if (ranges.length === 0) return [];
-  const rows = await db.query(`SELECT ${ENTRY_COLUMNS} FROM atommq_entry WHERE feed_id = ? AND (${ranges.join(' OR ')}) ORDER BY seq`, params);
+  const rows = await db.all(`SELECT ${ENTRY_COLUMNS} FROM atommq_entry WHERE feed_id = ? AND (${ranges.join(' OR ')}) ORDER BY seq`, params);
   return rows.map(toEntryRecord);
 }
 
@@ -103,9 +103,9 @@ function inClaimOrder(entries: readonly EntryRecord[]): EntryRecord[] {
 export async function settleInTransaction(db: Session, syntax: SqlSyntax, named: GroupRecord, leases: readonly LeaseRef[], how: Settlement):
   Promise<{ outcomes: SettleOutcome[]; isWakeNeeded: boolean }> {
   const group = await lockGroup(db, syntax, named);
-  const now = await databaseNow(db, syntax);
+  const now = await databaseNow((sql) => db.all(sql), syntax);
   const seqs = [...new Set(leases.map((l) => l.seq))];
-  const rows = seqs.length === 0 ? [] : await db.query(
+  const rows = seqs.length === 0 ? [] : await db.all(
     `SELECT seq, state, token, deliveries FROM atommq_group_entry WHERE group_id = ? AND seq IN (${placeholders(seqs.length)})`, [group.id, ...seqs]);
   const bySeq = new Map(rows.map((row) => [integerField(row, 'seq'), { state: textField(row, 'state'), token: textField(row, 'token'), deliveries: integerField(row, 'deliveries') }]));
   const acked: number[] = [];
@@ -128,17 +128,17 @@ export async function settleInTransaction(db: Session, syntax: SqlSyntax, named:
     return 'done';
   });
   if (acked.length > 0) {
-    await db.execute(`UPDATE atommq_group_entry SET state = 'acked', changed_ms = ? WHERE group_id = ? AND seq IN (${placeholders(acked.length)})`,
+    await db.run(`UPDATE atommq_group_entry SET state = 'acked', changed_ms = ? WHERE group_id = ? AND seq IN (${placeholders(acked.length)})`,
       [now, group.id, ...acked]);
   }
   if (how.kind === 'nack') {
     for (const [seq, row] of bySeq) {
       if (row.state !== 'waiting' && row.state !== 'parked') continue;
       // Only rows this call moved out of 'leased' change; a repeated nack leaves its delay alone.
-      await db.execute(`UPDATE atommq_group_entry SET state = ?, due_ms = ?, changed_ms = ? WHERE group_id = ? AND seq = ? AND state = 'leased'`,
+      await db.run(`UPDATE atommq_group_entry SET state = ?, due_ms = ?, changed_ms = ? WHERE group_id = ? AND seq = ? AND state = 'leased'`,
         [row.state, now + how.delayMs, now, group.id, seq]);
     }
-    if (isWakeNeeded) await db.execute('UPDATE atommq_group SET version = version + 1 WHERE id = ?', [group.id]);
+    if (isWakeNeeded) await db.run('UPDATE atommq_group SET version = version + 1 WHERE id = ?', [group.id]);
   }
   return { outcomes, isWakeNeeded };
 }

@@ -1,5 +1,5 @@
 import type { GroupRecord } from './groups.js';
-import type { Session, SqlSyntax } from './dialect.js';
+import type { SqlSyntax } from './dialect.js';
 import { ENTRY_COLUMNS, integerField, textField } from './rows.js';
 
 /** The columns of `atommq_group` a locking read selects. */
@@ -62,7 +62,7 @@ export function groupLockKey(group: GroupRecord): string {
 }
 
 /** Reads the database clock, in milliseconds since the epoch. */
-export async function databaseNow(db: Session | { read: Session['query'] }, syntax: SqlSyntax): Promise<number> {
-  const rows = 'query' in db ? await db.query(syntax.nowMs) : await db.read(syntax.nowMs);
-  return integerField(rows[0], 'now');
+export async function databaseNow(all: (sql: string) => Promise<readonly unknown[]>, syntax: SqlSyntax): Promise<number> {
+  const [row] = await all(syntax.nowMs);
+  return integerField(row, 'now');
 }

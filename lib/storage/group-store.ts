@@ -6,7 +6,7 @@ import { claimInTransaction, settleInTransaction } from './group-claims.js';
 import { GROUP_COLUMNS, SELECT_GROUPS, isParked, isUnfinished, JOINED_ENTRY_COLUMNS, databaseNow, groupKey, groupLockKey, toGroupRecord } from './group-rows.js';
 import type { SqlHost } from './group-sql.js';
 import { GroupWakers } from './group-wakers.js';
-import { feedKey, integerField, optionalInteger, textField, toEntryRecord } from './rows.js';
+import { feedKey, integerField, optional, textField, toEntryRecord } from './rows.js';
 import type { FeedRecord } from './store.js';
 
 /**
@@ -26,16 +26,16 @@ export class SqlGroupStore implements GroupStore {
   putGroup(feed: FeedRecord, name: string, settings: GroupSettings, start: GroupStart): Promise<{ group: GroupRecord; isNew: boolean }> {
     return this.host.write(feedKey(feed.name), async (db) => {
       // Locking the feed's row makes two heads creating one group take turns: exactly one inserts.
-      await db.query(`SELECT id FROM atommq_feed WHERE id = ? ${this.host.syntax.forUpdate}`, [feed.id]);
-      const [existing] = await db.query(`SELECT ${GROUP_COLUMNS} FROM atommq_group WHERE feed_id = ? AND name_key = ?`, [feed.id, groupKey(name)]);
+      await db.all(`SELECT id FROM atommq_feed WHERE id = ? ${this.host.syntax.forUpdate}`, [feed.id]);
+      const [existing] = await db.all(`SELECT ${GROUP_COLUMNS} FROM atommq_group WHERE feed_id = ? AND name_key = ?`, [feed.id, groupKey(name)]);
       if (existing !== undefined) {
         const id = integerField(existing, 'id');
-        await db.execute('UPDATE atommq_group SET lease_ms = ?, max_deliveries = ? WHERE id = ?', [settings.leaseMs, settings.maxDeliveries, id]);
+        await db.run('UPDATE atommq_group SET lease_ms = ?, max_deliveries = ? WHERE id = ?', [settings.leaseMs, settings.maxDeliveries, id]);
         return { group: { ...toGroupRecord(existing, feedKey(feed.name)), ...settings }, isNew: false };
       }
-      await db.execute(`INSERT INTO atommq_group (feed_id, name, name_key, created, lease_ms, max_deliveries, claimed_through, version, parked_expired)
+      await db.run(`INSERT INTO atommq_group (feed_id, name, name_key, created, lease_ms, max_deliveries, claimed_through, version, parked_expired)
         VALUES (?, ?, ?, ?, ?, ?, ?, 0, 0)`, [feed.id, name, groupKey(name), new Date().toISOString(), settings.leaseMs, settings.maxDeliveries, start.afterSeq]);
-      const [row] = await db.query(`SELECT ${GROUP_COLUMNS} FROM atommq_group WHERE feed_id = ? AND name_key = ?`, [feed.id, groupKey(name)]);
+      const [row] = await db.all(`SELECT ${GROUP_COLUMNS} FROM atommq_group WHERE feed_id = ? AND name_key = ?`, [feed.id, groupKey(name)]);
       return { group: toGroupRecord(row, feedKey(feed.name)), isNew: true };
     });
   }
@@ -53,10 +53,10 @@ export class SqlGroupStore implements GroupStore {
     const group = await this.findGroup(feedId, name);
     if (group === undefined) return false;
     return this.host.write(this.lockKeyOf(group), async (db) => {
-      const [row] = await db.query(`SELECT id FROM atommq_group WHERE id = ? ${this.host.syntax.forUpdate}`, [group.id]);
+      const [row] = await db.all(`SELECT id FROM atommq_group WHERE id = ? ${this.host.syntax.forUpdate}`, [group.id]);
       if (row === undefined) return false;
-      await db.execute('DELETE FROM atommq_group_entry WHERE group_id = ?', [group.id]);
-      await db.execute('DELETE FROM atommq_group WHERE id = ?', [group.id]);
+      await db.run('DELETE FROM atommq_group_entry WHERE group_id = ?', [group.id]);
+      await db.run('DELETE FROM atommq_group WHERE id = ?', [group.id]);
       return true;
     });
   }
@@ -75,7 +75,7 @@ export class SqlGroupStore implements GroupStore {
     // The version is read first: a nack committed after this read wakes a waiter that uses it.
     const [versionRow] = await this.host.read('SELECT version, claimed_through FROM atommq_group WHERE id = ?', [group.id]);
     if (versionRow === undefined) throw new GroupGoneError(group.name);
-    const nowMs = await databaseNow(this.host, this.host.syntax);
+    const nowMs = await databaseNow((sql) => this.host.read(sql), this.host.syntax);
     const [feed] = await this.host.read('SELECT last_seq, pruned_through FROM atommq_feed WHERE id = ?', [group.feedId]);
     const max = group.maxDeliveries;
     const [row] = await this.host.read(`SELECT
@@ -89,7 +89,7 @@ export class SqlGroupStore implements GroupStore {
     [nowMs, nowMs, nowMs, max, nowMs, nowMs, max, nowMs, max, nowMs, group.id]);
     const lastSeq = integerField(feed, 'last_seq');
     const claimedThrough = Math.max(integerField(versionRow, 'claimed_through'), integerField(feed, 'pruned_through'));
-    const firstUnfinished = optionalInteger(row, 'first_unfinished');
+    const firstUnfinished = optional(row, 'first_unfinished', integerField);
     return {
       nowMs, lastSeq, version: integerField(versionRow, 'version'),
       ackedThrough: Math.min(claimedThrough, firstUnfinished === undefined ? claimedThrough : firstUnfinished - 1),
@@ -97,12 +97,12 @@ export class SqlGroupStore implements GroupStore {
       available: integerField(row, 'available') + Math.max(0, lastSeq - claimedThrough),
       delayed: integerField(row, 'waiting_count'),
       parked: integerField(row, 'parked'),
-      nextDueMs: optionalInteger(row, 'next_due'),
+      nextDueMs: optional(row, 'next_due', integerField),
     };
   }
 
   async readParked(group: GroupRecord, afterSeq: number, limit: number): Promise<ParkedEntry[]> {
-    const nowMs = await databaseNow(this.host, this.host.syntax);
+    const nowMs = await databaseNow((sql) => this.host.read(sql), this.host.syntax);
     const rows = await this.host.read(`SELECT ${JOINED_ENTRY_COLUMNS}, x.deliveries,
         CASE WHEN x.state = 'parked' THEN x.changed_ms ELSE x.due_ms END AS parked_ms
       FROM atommq_group_entry AS x JOIN atommq_entry AS e ON e.feed_id = ? AND e.seq = x.seq
@@ -113,17 +113,17 @@ export class SqlGroupStore implements GroupStore {
 
   async replayParked(group: GroupRecord): Promise<number> {
     const count = await this.host.write(this.lockKeyOf(group), async (db) => {
-      const [row] = await db.query(`SELECT max_deliveries FROM atommq_group WHERE id = ? ${this.host.syntax.forUpdate}`, [group.id]);
+      const [row] = await db.all(`SELECT max_deliveries FROM atommq_group WHERE id = ? ${this.host.syntax.forUpdate}`, [group.id]);
       if (row === undefined) throw new GroupGoneError(group.name);
-      const now = await databaseNow(db, this.host.syntax);
+      const now = await databaseNow((sql) => db.all(sql), this.host.syntax);
       const max = integerField(row, 'max_deliveries');
-      const [counted] = await db.query(`SELECT COUNT(*) AS n FROM atommq_group_entry AS x WHERE x.group_id = ? AND ${isParked()}`, [group.id, now, max]);
+      const [counted] = await db.all(`SELECT COUNT(*) AS n FROM atommq_group_entry AS x WHERE x.group_id = ? AND ${isParked()}`, [group.id, now, max]);
       const n = integerField(counted, 'n');
       if (n === 0) return 0;
       // A replayed entry starts over: it gets the group's full number of deliveries again.
-      await db.execute(`UPDATE atommq_group_entry SET state = 'waiting', deliveries = 0, due_ms = ?, changed_ms = ?
+      await db.run(`UPDATE atommq_group_entry SET state = 'waiting', deliveries = 0, due_ms = ?, changed_ms = ?
         WHERE group_id = ? AND (state = 'parked' OR (state = 'leased' AND due_ms <= ? AND deliveries >= ?))`, [now, now, group.id, now, max]);
-      await db.execute('UPDATE atommq_group SET version = version + 1 WHERE id = ?', [group.id]);
+      await db.run('UPDATE atommq_group SET version = version + 1 WHERE id = ?', [group.id]);
       return n;
     });
     if (count > 0) this.wakers.wake(group.id);
@@ -131,15 +131,15 @@ export class SqlGroupStore implements GroupStore {
   }
 
   async retentionFloors(feedId: number): Promise<RetentionFloor[]> {
-    const nowMs = await databaseNow(this.host, this.host.syntax);
+    const nowMs = await databaseNow((sql) => this.host.read(sql), this.host.syntax);
     const rows = await this.host.read(`SELECT g.name, g.claimed_through,
         (SELECT MIN(x.seq) FROM atommq_group_entry AS x WHERE x.group_id = g.id AND ${isUnfinished('g.max_deliveries')}) AS unfinished,
         (SELECT MIN(x.seq) FROM atommq_group_entry AS x WHERE x.group_id = g.id AND ${isParked('g.max_deliveries')}) AS parked
       FROM atommq_group AS g WHERE g.feed_id = ? ORDER BY g.name_key`, [nowMs, nowMs, feedId]);
     return rows.map((row) => {
-      const unfinished = optionalInteger(row, 'unfinished');
+      const unfinished = optional(row, 'unfinished', integerField);
       const next = integerField(row, 'claimed_through') + 1;
-      return { group: textField(row, 'name'), unfinishedFrom: unfinished === undefined ? next : Math.min(unfinished, next), parkedFrom: optionalInteger(row, 'parked') };
+      return { group: textField(row, 'name'), unfinishedFrom: unfinished === undefined ? next : Math.min(unfinished, next), parkedFrom: optional(row, 'parked', integerField) };
     });
   }
 
@@ -147,11 +147,11 @@ export class SqlGroupStore implements GroupStore {
     if ((await this.listGroups(feed.id)).length === 0) return;
     await this.host.write(feedKey(feed.name), async (db) => {
       // Anything not acked below the cut was parked: retention's age limit took it (see README).
-      await db.execute(`UPDATE atommq_group SET parked_expired = parked_expired + (SELECT COUNT(*) FROM atommq_group_entry AS x
+      await db.run(`UPDATE atommq_group SET parked_expired = parked_expired + (SELECT COUNT(*) FROM atommq_group_entry AS x
           WHERE x.group_id = atommq_group.id AND x.seq <= ? AND x.state <> 'acked'),
         claimed_through = CASE WHEN claimed_through < ? THEN ? ELSE claimed_through END WHERE feed_id = ?`,
       [prunedThrough, prunedThrough, prunedThrough, feed.id]);
-      await db.execute('DELETE FROM atommq_group_entry WHERE seq <= ? AND group_id IN (SELECT id FROM atommq_group WHERE feed_id = ?)', [prunedThrough, feed.id]);
+      await db.run('DELETE FROM atommq_group_entry WHERE seq <= ? AND group_id IN (SELECT id FROM atommq_group WHERE feed_id = ?)', [prunedThrough, feed.id]);
     });
   }
 

@@ -16,23 +16,23 @@ export async function migrate(d: SqlDialect): Promise<void> {
   const db = await driver.acquire();
   let failure: unknown;
   try {
-    if (adapter.supportsTransactionalDdl) await db.execute(syntax.beginWrite);
+    if (adapter.supportsTransactionalDdl) await db.run(syntax.beginWrite);
     await adapter.acquireMigrationLock(db);
     try {
-      await db.execute(schemaTable(syntax.types));
+      await db.run(schemaTable(syntax.types));
       const current = await schemaVersion(db, d);
       for (const migration of MIGRATIONS.filter((m) => m.version > current)) {
-        for (const statement of migration.statements(syntax.types)) await db.execute(statement);
-        await db.execute('INSERT INTO atommq_schema (version, description, applied) VALUES (?, ?, ?)',
+        for (const statement of migration.statements(syntax.types)) await db.run(statement);
+        await db.run('INSERT INTO atommq_schema (version, description, applied) VALUES (?, ?, ?)',
           [migration.version, migration.description, new Date().toISOString()]);
       }
     } finally {
       await adapter.releaseMigrationLock(db);
     }
-    if (adapter.supportsTransactionalDdl) await db.execute('COMMIT');
+    if (adapter.supportsTransactionalDdl) await db.run('COMMIT');
   } catch (error) {
     failure = error;
-    if (adapter.supportsTransactionalDdl) await db.execute('ROLLBACK').catch(() => undefined);
+    if (adapter.supportsTransactionalDdl) await db.run('ROLLBACK').catch(() => undefined);
     throw error;
   } finally {
     await driver.release(db, failure);
@@ -41,8 +41,8 @@ export async function migrate(d: SqlDialect): Promise<void> {
 
 /** The highest recorded schema version; 0 on a database AtomMQ has never touched. */
 async function schemaVersion(db: Session, d: SqlDialect): Promise<number> {
-  const [table] = await db.query(d.syntax.tableExists('atommq_schema'));
+  const [table] = await db.all(d.syntax.tableExists('atommq_schema'));
   if (table === undefined) return 0;
-  const [row] = await db.query('SELECT COALESCE(MAX(version), 0) AS version FROM atommq_schema');
+  const [row] = await db.all('SELECT COALESCE(MAX(version), 0) AS version FROM atommq_schema');
   return integerField(row, 'version');
 }

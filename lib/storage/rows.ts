@@ -1,4 +1,4 @@
-import type { EntryKind, EntryRecord, FeedRecord } from './store.js';
+import type { EntryRecord, FeedRecord } from './store.js';
 
 /**
  * Narrowing of database rows, shared by every dialect. Drivers disagree on integer types (pg
@@ -7,7 +7,7 @@ import type { EntryKind, EntryRecord, FeedRecord } from './store.js';
 
 function field(row: unknown, name: string): unknown {
   if (typeof row !== 'object' || row === null) throw new TypeError(`store: row is not an object`);
-  return (row as Record<string, unknown>)[name];
+  return Reflect.get(row, name);
 }
 
 /** Reads an integer column that a driver may return as number, bigint or decimal string. */
@@ -16,12 +16,6 @@ export function integerField(row: unknown, name: string): number {
   const n = typeof value === 'string' || typeof value === 'bigint' ? Number(value) : value;
   if (typeof n !== 'number' || !Number.isSafeInteger(n)) throw new TypeError(`store: column ${name} is not an integer`);
   return n;
-}
-
-/** Reads a nullable integer column. */
-export function optionalInteger(row: unknown, name: string): number | undefined {
-  const value = field(row, name);
-  return value === null || value === undefined ? undefined : integerField(row, name);
 }
 
 /** Reads a binary column (BLOB, BYTEA, LONGBLOB) as bytes. */
@@ -40,40 +34,33 @@ export function textField(row: unknown, name: string): string {
   throw new TypeError(`store: column ${name} is not text`);
 }
 
-function kindField(row: unknown): EntryKind {
-  const kind = textField(row, 'kind');
-  if (kind === 'entry' || kind === 'tombstone') return kind;
-  throw new TypeError(`store: unknown entry kind ${kind}`);
+/** Reads a nullable column with `read`. */
+export function optional<T>(row: unknown, name: string, read: (row: unknown, name: string) => T): T | undefined {
+  const value = field(row, name);
+  return value === null || value === undefined ? undefined : read(row, name);
 }
 
 /** Converts an `atommq_feed` row. */
 export function toFeedRecord(row: unknown): FeedRecord {
   return {
-    id: integerField(row, 'id'),
-    name: textField(row, 'name'),
-    atomId: textField(row, 'atom_id'),
-    created: textField(row, 'created'),
-    updated: textField(row, 'updated'),
-    lastSeq: integerField(row, 'last_seq'),
-    prunedThrough: integerField(row, 'pruned_through'),
+    id: integerField(row, 'id'), name: textField(row, 'name'), atomId: textField(row, 'atom_id'),
+    created: textField(row, 'created'), updated: textField(row, 'updated'),
+    lastSeq: integerField(row, 'last_seq'), prunedThrough: integerField(row, 'pruned_through'),
     settings: {
-      maxAgeSeconds: optionalInteger(row, 'max_age_seconds'),
-      maxCount: optionalInteger(row, 'max_count'),
-      pageSize: optionalInteger(row, 'page_size'),
+      maxAgeSeconds: optional(row, 'max_age_seconds', integerField),
+      maxCount: optional(row, 'max_count', integerField),
+      pageSize: optional(row, 'page_size', integerField),
     },
   };
 }
 
 /** Converts an `atommq_entry` row. */
 export function toEntryRecord(row: unknown): EntryRecord {
+  const kind = textField(row, 'kind');
+  if (kind !== 'entry' && kind !== 'tombstone') throw new TypeError(`store: unknown entry kind ${kind}`);
   return {
-    seq: integerField(row, 'seq'),
-    member: integerField(row, 'member'),
-    atomId: textField(row, 'atom_id'),
-    kind: kindField(row),
-    updated: textField(row, 'updated'),
-    xml: textField(row, 'xml'),
-    mediaType: field(row, 'media_type') === null || field(row, 'media_type') === undefined ? undefined : textField(row, 'media_type'),
+    seq: integerField(row, 'seq'), member: integerField(row, 'member'), atomId: textField(row, 'atom_id'), kind,
+    updated: textField(row, 'updated'), xml: textField(row, 'xml'), mediaType: optional(row, 'media_type', textField),
   };
 }
 
@@ -82,6 +69,6 @@ export function feedKey(name: string): string {
   return name.toLowerCase();
 }
 
-/** The columns every dialect selects for a feed and for an entry. */
+/** The columns every query selects for a feed and for an entry. */
 export const FEED_COLUMNS = 'id, name, atom_id, created, updated, last_seq, pruned_through, max_age_seconds, max_count, page_size';
 export const ENTRY_COLUMNS = 'seq, member, atom_id, kind, updated, xml, media_type';

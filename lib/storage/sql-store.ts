@@ -10,15 +10,18 @@ import { StoreUnavailableError } from './store.js';
 import { Writer } from './writer.js';
 import { SqlGroupStore } from './group-store.js';
 
+/** The newest row of each member, deleted members left out: the AtomPub view of a log (`e` is the row). */
+const LIVE_MEMBER = `kind = 'entry' AND NOT EXISTS (SELECT 1 FROM atommq_entry AS n WHERE n.feed_id = e.feed_id AND n.member = e.member AND n.seq > e.seq)`;
+
 /**
- * The one store, for every database: each query of the log is written here (reads) or in the
- * modules it calls (append.ts, feed-admin.ts, migrate.ts), once, above a {@link SqlDialect}.
+ * The one store, for every database. Each query of the log is written once: the reads here, the
+ * writes in append.ts and feed-admin.ts, the schema in migrations.ts, all over a {@link SqlDialect}.
  *
  * - Writes share one group commit (writer.ts); a 201 follows its own transaction's COMMIT.
- * - Reads go through the driver's reader: a pool, or SQLite's second connection, so a reader
+ * - Reads go through the driver's reader (a pool, or SQLite's second connection), so a reader
  *   never sees a row of a transaction that has not committed yet.
- * - Long polls wake on this process's appends at once, and on other heads' appends through the
- *   dialect's signals (data_version, LISTEN/NOTIFY, or a poll of `last_seq`).
+ * - Long polls wake on this process's appends at once, and on other heads' through the dialect's
+ *   signals (data_version, LISTEN/NOTIFY, or a poll of `last_seq`).
  */
 export class SqlStore implements Store {
   readonly dialect: Dialect;
@@ -42,10 +45,7 @@ export class SqlStore implements Store {
     });
   }
 
-  /**
-   * Connects with `connect` and brings the schema up to date (safely when several heads start at
-   * once). Any failure is a {@link StoreUnavailableError} naming `where`.
-   */
+  /** Connects and brings the schema up to date (safely when several heads start at once); failing, names `where`. */
   static async open(where: string, connect: () => Promise<SqlDialect>): Promise<SqlStore> {
     let dialect: SqlDialect | undefined;
     try {
@@ -60,8 +60,7 @@ export class SqlStore implements Store {
   }
 
   async findFeed(name: string): Promise<FeedRecord | undefined> {
-    const [row] = await this.read(`SELECT ${FEED_COLUMNS} FROM atommq_feed WHERE name_key = ?`, [feedKey(name)]);
-    return row === undefined ? undefined : toFeedRecord(row);
+    return this.one(`SELECT ${FEED_COLUMNS} FROM atommq_feed WHERE name_key = ?`, [feedKey(name)], toFeedRecord);
   }
 
   async ensureFeed(name: string): Promise<FeedRecord> {
@@ -73,16 +72,13 @@ export class SqlStore implements Store {
   }
 
   async countEntries(feedId: number): Promise<number> {
-    const [row] = await this.read(`SELECT COUNT(*) AS n FROM atommq_entry AS e WHERE feed_id = ? AND kind = 'entry'
-      AND NOT EXISTS (SELECT 1 FROM atommq_entry AS n WHERE n.feed_id = e.feed_id AND n.member = e.member AND n.seq > e.seq)`, [feedId]);
-    return integerField(row, 'n');
+    return (await this.one(`SELECT COUNT(*) AS n FROM atommq_entry AS e WHERE feed_id = ? AND ${LIVE_MEMBER}`, [feedId], (r) => integerField(r, 'n'))) ?? 0;
   }
 
   async append(request: AppendRequest): Promise<AppendResult> {
     const result = await this.writer.write(feedKey(request.feed), (db) => appendInTransaction(db, this.d, request),
       (r) => (r.replayed || r.entries.length === 0 ? undefined : { feedId: r.feed.id, lastSeq: r.feed.lastSeq }));
-    // Waiters in this process need not wait for another head's signal.
-    this.watcher.notify(result.feed.id, result.feed.lastSeq);
+    this.watcher.notify(result.feed.id, result.feed.lastSeq); // this process's waiters need no signal
     return result;
   }
 
@@ -91,32 +87,26 @@ export class SqlStore implements Store {
       [feedId, afterSeq, limit])).map(toEntryRecord);
   }
 
-  async findByAtomId(feedId: number, atomId: string): Promise<EntryRecord | undefined> {
-    const [row] = await this.read(`SELECT ${ENTRY_COLUMNS} FROM atommq_entry WHERE feed_id = ? AND atom_id = ? ORDER BY seq LIMIT 1`,
-      [feedId, atomId]);
-    return row === undefined ? undefined : toEntryRecord(row);
+  findByAtomId(feedId: number, atomId: string): Promise<EntryRecord | undefined> {
+    return this.one(`SELECT ${ENTRY_COLUMNS} FROM atommq_entry WHERE feed_id = ? AND atom_id = ? ORDER BY seq LIMIT 1`, [feedId, atomId], toEntryRecord);
   }
 
-  async findMember(feedId: number, member: number): Promise<EntryRecord | undefined> {
-    const [row] = await this.read(`SELECT ${ENTRY_COLUMNS} FROM atommq_entry WHERE feed_id = ? AND member = ? ORDER BY seq DESC LIMIT 1`,
-      [feedId, member]);
-    return row === undefined ? undefined : toEntryRecord(row);
+  findMember(feedId: number, member: number): Promise<EntryRecord | undefined> {
+    return this.one(`SELECT ${ENTRY_COLUMNS} FROM atommq_entry WHERE feed_id = ? AND member = ? ORDER BY seq DESC LIMIT 1`, [feedId, member], toEntryRecord);
   }
 
   async readMembers(feedId: number, beforeSeq: number, limit: number): Promise<EntryRecord[]> {
-    return (await this.read(`SELECT ${ENTRY_COLUMNS} FROM atommq_entry AS e WHERE feed_id = ? AND seq < ? AND kind = 'entry'
-       AND NOT EXISTS (SELECT 1 FROM atommq_entry AS n WHERE n.feed_id = e.feed_id AND n.member = e.member AND n.seq > e.seq)
-       ORDER BY seq DESC LIMIT ?`, [feedId, beforeSeq, limit])).map(toEntryRecord);
+    return (await this.read(`SELECT ${ENTRY_COLUMNS} FROM atommq_entry AS e WHERE feed_id = ? AND seq < ? AND ${LIVE_MEMBER}
+      ORDER BY seq DESC LIMIT ?`, [feedId, beforeSeq, limit])).map(toEntryRecord);
   }
 
-  async readMedia(feedId: number, member: number): Promise<MediaRecord | undefined> {
-    const [row] = await this.read('SELECT content_type, bytes FROM atommq_media WHERE feed_id = ? AND member = ?', [feedId, member]);
-    return row === undefined ? undefined : { type: textField(row, 'content_type'), bytes: bytesField(row, 'bytes') };
+  readMedia(feedId: number, member: number): Promise<MediaRecord | undefined> {
+    return this.one('SELECT content_type, bytes FROM atommq_media WHERE feed_id = ? AND member = ?', [feedId, member],
+      (row) => ({ type: textField(row, 'content_type'), bytes: bytesField(row, 'bytes') }));
   }
 
   async lastSeq(feedId: number): Promise<number> {
-    const [row] = await this.read('SELECT last_seq FROM atommq_feed WHERE id = ?', [feedId]);
-    return row === undefined ? 0 : integerField(row, 'last_seq');
+    return (await this.one('SELECT last_seq FROM atommq_feed WHERE id = ?', [feedId], (row) => integerField(row, 'last_seq'))) ?? 0;
   }
 
   async waitForAppend(feedId: number, afterSeq: number, signal: AbortSignal): Promise<void> {
@@ -135,9 +125,8 @@ export class SqlStore implements Store {
 
   async prune(feedId: number, rule: PruneRule): Promise<number> {
     // The feed's name_key orders this job among a batch's appends (see Writer).
-    const [feed] = await this.read('SELECT name_key FROM atommq_feed WHERE id = ?', [feedId]);
-    if (feed === undefined) return 0;
-    return this.writer.write(textField(feed, 'name_key'), (db) => pruneRows(db, this.d, feedId, rule));
+    const key = await this.one('SELECT name_key FROM atommq_feed WHERE id = ?', [feedId], (row) => textField(row, 'name_key'));
+    return key === undefined ? 0 : this.writer.write(key, (db) => pruneRows(db, this.d, feedId, rule));
   }
 
   expireIdempotencyKeys(olderThan: string): Promise<number> {
@@ -153,9 +142,15 @@ export class SqlStore implements Store {
 
   private async read(sql: string, params: readonly SqlValue[] = []): Promise<readonly unknown[]> {
     try {
-      return await this.d.driver.reader.query(sql, params);
+      return await this.d.driver.reader.all(sql, params);
     } catch (error) {
       throw wrapError('unable to read', error, this.d.adapter);
     }
+  }
+
+  /** The first row, converted; undefined when there is none. */
+  private async one<T>(sql: string, params: readonly SqlValue[], convert: (row: unknown) => T): Promise<T | undefined> {
+    const [row] = await this.read(sql, params);
+    return row === undefined ? undefined : convert(row);
   }
 }

@@ -1,31 +1,40 @@
-import type { Pool, PoolConnection } from 'mysql2/promise';
-import type { Driver, Session, SqlDialect, SqlSyntax, SqlValue } from '../dialect.js';
+import { createPool, type Pool, type PoolConnection, type PoolOptions } from 'mysql2/promise';
+import { STANDARD_ADAPTER, STANDARD_SYNTAX, pollingSignals, type SqlDialect, type SqlSyntax } from '../dialect.js';
 import type { ServerConfig } from '../dsn.js';
-import { describeAddress, describeError } from '../errors.js';
+import { describeAddress, describeError, transientBy, unavailableBy } from '../errors.js';
 import { integerField } from '../rows.js';
-import { isTransient, isUnavailable } from './errors.js';
-import { openPool } from './pool.js';
+import { ServerDriver } from '../server-driver.js';
 
 /** Read connections per process; writes use one more connection of their own. */
 const READ_POOL_SIZE = 10;
+const CONNECT_TIMEOUT_MS = 10_000;
 /** How often long polls look for other heads' appends: one `last_seq` lookup per watched feed. */
 const POLL_MS = 50;
 /** How long a starting head waits for another head's migration, in seconds. */
 const LOCK_WAIT_S = 60;
 /** GET_LOCK names are server-wide and at most 64 characters: scope the lock to this database. */
 const LOCK_NAME = "LEFT(CONCAT('atommq_migrate:', DATABASE()), 64)";
+const INNODB = ' ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin';
+
+/** Run on every new connection, before it is first used. */
+const SESSION_SETUP = [
+  // A polling consumer must see every commit made before its read; READ COMMITTED also keeps
+  // InnoDB from taking gap locks that would make writers wait on each other.
+  'SET SESSION TRANSACTION ISOLATION LEVEL READ COMMITTED',
+  // Strict: a value too long for its column fails instead of being truncated; tables stay InnoDB.
+  "SET SESSION sql_mode = 'STRICT_ALL_TABLES,NO_ENGINE_SUBSTITUTION'",
+];
 
 /**
- * MySQL's SQL. Inside a write transaction every read is a locking read: it sees the newest
- * committed row versions, where a plain SELECT could read an older InnoDB snapshot. UPDATE has no
- * RETURNING, so the counter is read back with SELECT … FOR UPDATE in the same transaction.
+ * MySQL's SQL, where it differs from the standard. Inside a write transaction every read is a
+ * locking read, which sees the newest committed row versions where a plain SELECT could read an
+ * older InnoDB snapshot. The upsert never holds a shared lock that two transactions would both
+ * try to upgrade, as INSERT IGNORE would (an InnoDB deadlock).
  */
 const SYNTAX: SqlSyntax = {
+  ...STANDARD_SYNTAX,
   beginWrite: 'START TRANSACTION',
-  forUpdate: 'FOR UPDATE',
   forShare: 'LOCK IN SHARE MODE',
-  // Unlike INSERT IGNORE, this never holds a shared lock that two transactions would both try
-  // to upgrade (an InnoDB deadlock).
   onConflictUpdate: () => 'ON DUPLICATE KEY UPDATE',
   inserted: (column) => `VALUES(${column})`,
   tableExists: (name) => `SELECT 1 AS present FROM information_schema.tables WHERE table_schema = DATABASE() AND table_name = '${name}'`,
@@ -33,81 +42,94 @@ const SYNTAX: SqlSyntax = {
   nowMs: 'SELECT CAST(UNIX_TIMESTAMP(SYSDATE(3)) * 1000 AS SIGNED) AS now',
   rowsPerInsert: 500,
   types: {
-    id: 'BIGINT NOT NULL AUTO_INCREMENT PRIMARY KEY', bigint: 'BIGINT', integer: 'INTEGER', text: (chars) => `VARCHAR(${chars})`,
-    longText: 'MEDIUMTEXT', bytes: 'LONGBLOB', keyedTable: ' ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin',
-    table: ' ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin',
+    ...STANDARD_SYNTAX.types, id: 'BIGINT NOT NULL AUTO_INCREMENT PRIMARY KEY', text: (chars) => `VARCHAR(${chars})`,
+    longText: 'MEDIUMTEXT', bytes: 'LONGBLOB', keyedTable: INNODB, table: INNODB,
   },
 };
 
-/** A pool or a checked-out connection, as a {@link Session}. */
-class MysqlSession implements Session {
-  constructor(readonly connection: Pool | PoolConnection) {}
-
-  async query(sql: string, params: readonly SqlValue[] = []): Promise<readonly unknown[]> {
-    const [rows] = await this.connection.query(sql, [...params]);
-    return Array.isArray(rows) ? rows : [];
-  }
-
-  async execute(sql: string, params: readonly SqlValue[] = []): Promise<number> {
-    const [result] = await this.connection.query(sql, [...params]);
-    return Array.isArray(result) ? 0 : integerField(result, 'affectedRows');
-  }
-}
-
-/** A pool for reads, and a pool of one connection for the writer's transactions. */
-class MysqlDriver implements Driver {
-  readonly reader: MysqlSession;
-  private readonly writer: Pool;
-
-  constructor(config: ServerConfig) {
-    this.reader = new MysqlSession(openPool(config, READ_POOL_SIZE));
-    this.writer = openPool(config, 1);
-  }
-
-  async acquire(): Promise<Session> {
-    return new MysqlSession(await this.writer.getConnection());
-  }
-
-  async release(session: Session, failure: unknown): Promise<void> {
-    if (!(session instanceof MysqlSession) || !('release' in session.connection)) return;
-    // A connection that may be lost (or holds a lock) is dropped: that ends its session server-side.
-    if (failure === undefined) session.connection.release();
-    else session.connection.destroy();
-  }
-
-  async close(): Promise<void> {
-    await Promise.all([this.reader.connection.end(), this.writer.end()]);
-  }
-}
+/**
+ * "Cannot serve now": mysql2's protocol errors, a full disk or table, a read-only server (a
+ * replica after failover), too many connections, shutdown, a killed connection (MariaDB's 1927),
+ * refused credentials, a missing database, a lock wait timeout, a closed pool.
+ */
+const isUnavailable = unavailableBy({
+  codes: new RegExp(`^(${['PROTOCOL_CONNECTION_LOST', 'PROTOCOL_SEQUENCE_TIMEOUT', 'ER_DISK_FULL', 'ER_RECORD_FILE_FULL',
+    'ER_OPTION_PREVENTS_STATEMENT', 'ER_READ_ONLY_MODE', 'ER_CANT_EXECUTE_IN_READ_ONLY_TRANSACTION', 'ER_CON_COUNT_ERROR',
+    'ER_TOO_MANY_USER_CONNECTIONS', 'ER_SERVER_SHUTDOWN', 'ER_QUERY_INTERRUPTED', 'ER_OUT_OF_RESOURCES', 'ER_OUTOFMEMORY',
+    'ER_ACCESS_DENIED_ERROR', 'ER_DBACCESS_DENIED_ERROR', 'ER_BAD_DB_ERROR', 'ER_LOCK_WAIT_TIMEOUT'].join('|')})$`),
+  errnos: [1927],
+  messages: /^Pool is closed/,
+});
 
 /**
  * The MySQL/MariaDB dialect, for several web heads sharing one database. COMMIT is durable only
  * with the server's `innodb_flush_log_at_trx_commit = 1` (the default) and, on a replicated
  * server, `sync_binlog = 1`; AtomMQ does not change server settings.
  */
-export function openMysqlDialect(config: ServerConfig): Promise<SqlDialect> {
-  const driver = new MysqlDriver(config);
-  return Promise.resolve({
-    driver,
+export async function openMysqlDialect(config: ServerConfig): Promise<SqlDialect> {
+  const readers = openPool(config, READ_POOL_SIZE);
+  const writer = openPool(config, 1);
+  return {
+    driver: new ServerDriver<PoolConnection>({
+      run: async (connection, sql, params) => {
+        const [result] = await (connection ?? readers).query(sql, params);
+        return Array.isArray(result) ? { rows: result, changed: 0 } : { rows: [], changed: integerField(result, 'affectedRows') };
+      },
+      connect: () => writer.getConnection(),
+      release: (connection, isBroken) => (isBroken ? connection.destroy() : connection.release()),
+      end: async () => { await Promise.all([readers.end(), writer.end()]); },
+    }),
     syntax: SYNTAX,
     adapter: {
+      ...STANDARD_ADAPTER,
       name: 'mysql',
       where: describeAddress('mysql', 3306, config),
+      // UPDATE has no RETURNING: the counter is read back with SELECT … FOR UPDATE.
       supportsReturning: false,
       // DDL commits implicitly: a named lock, held by the session, makes heads take turns.
       supportsTransactionalDdl: false,
       acquireMigrationLock: async (db) => {
-        const [lock] = await db.query(`SELECT COALESCE(GET_LOCK(${LOCK_NAME}, ?), 0) AS locked`, [LOCK_WAIT_S]);
+        const [lock] = await db.all(`SELECT COALESCE(GET_LOCK(${LOCK_NAME}, ?), 0) AS locked`, [LOCK_WAIT_S]);
         if (integerField(lock, 'locked') !== 1) throw new Error(`timed out after ${LOCK_WAIT_S} s waiting for another process to finish migrating`);
       },
-      releaseMigrationLock: async (db) => { await db.execute(`DO RELEASE_LOCK(${LOCK_NAME})`); },
+      releaseMigrationLock: async (db) => { await db.run(`DO RELEASE_LOCK(${LOCK_NAME})`); },
       isUnavailable,
-      isTransient,
+      isTransient: transientBy(['ER_LOCK_DEADLOCK']),
       describe: (error) => describeError(error, config.password),
     },
     // MySQL has no LISTEN: while someone waits, the watcher reads `last_seq` of each watched feed.
-    watch: () => ({
-      pollMs: POLL_MS, wake: () => undefined, mayHaveChanged: async () => true, announce: async () => undefined, close: async () => undefined,
-    }),
+    watch: () => pollingSignals(POLL_MS),
+  };
+}
+
+/** Creates a pool whose connections use utf8mb4, READ COMMITTED and strict SQL mode. */
+function openPool(config: ServerConfig, connectionLimit: number): Pool {
+  const options: PoolOptions = {
+    host: config.host, database: config.database, connectionLimit, connectTimeout: CONNECT_TIMEOUT_MS,
+    // utf8mb4 stores every Unicode character; numbers stay numbers while they are exact.
+    charset: 'utf8mb4', supportBigNumbers: true, bigNumberStrings: false, enableKeepAlive: true,
+    ...(config.port === undefined ? {} : { port: config.port }),
+    ...(config.user === undefined ? {} : { user: config.user }),
+    ...(config.password === undefined ? {} : { password: config.password }),
+  };
+  const pool = createPool(options);
+  // mysql2 emits 'connection' before handing a new connection out, so these statements are
+  // queued ahead of its first query. Should one fail, the connection is destroyed (failing that
+  // query, which reports it) rather than used with the wrong isolation level.
+  pool.on('connection', (connection: unknown) => {
+    if (!isCallbackConnection(connection)) return;
+    for (const sql of SESSION_SETUP) connection.query(sql, (error) => { if (error) connection.destroy(); });
   });
+  return pool;
+}
+
+/** The callback-style connection that mysql2 hands to a pool's 'connection' listener. */
+interface CallbackConnection {
+  query(sql: string, callback: (error: unknown) => void): unknown;
+  destroy(): void;
+}
+
+function isCallbackConnection(value: unknown): value is CallbackConnection {
+  return typeof value === 'object' && value !== null
+    && typeof Reflect.get(value, 'query') === 'function' && typeof Reflect.get(value, 'destroy') === 'function';
 }

@@ -1,33 +1,30 @@
-import type { SqlDialect, SqlSyntax } from '../dialect.js';
-import { describeError } from '../errors.js';
+import { STANDARD_ADAPTER, STANDARD_SYNTAX, pollingSignals, type SqlDialect, type SqlSyntax } from '../dialect.js';
+import { describeError, unavailableBy } from '../errors.js';
 import { integerField } from '../rows.js';
-import { isUnavailable } from './connection.js';
 import { SqliteDriver } from './driver.js';
 
 /** How often long polls look for commits by other processes (`PRAGMA data_version` is cheap). */
 const POLL_MS = 25;
 
 /**
- * SQLite's SQL. Every write transaction is `BEGIN IMMEDIATE`, which takes SQLite's single write
- * lock before the per-feed counter is read: sequence numbers follow commit order across any
- * number of processes, and no row lock (FOR UPDATE) is needed or known.
+ * SQLite's SQL, where it differs from the standard. Every write transaction is `BEGIN
+ * IMMEDIATE`, which takes SQLite's single write lock before the per-feed counter is read, so
+ * sequence numbers follow commit order across any number of processes and no row lock is needed.
  */
 const SYNTAX: SqlSyntax = {
+  ...STANDARD_SYNTAX,
   beginWrite: 'BEGIN IMMEDIATE',
   forUpdate: '',
-  forShare: '',
-  onConflictUpdate: (key) => `ON CONFLICT (${key}) DO UPDATE SET`,
-  inserted: (column) => `excluded.${column}`,
   tableExists: (name) => `SELECT name FROM sqlite_master WHERE type = 'table' AND name = '${name}'`,
   // julianday() counts days from noon UTC, 4714 BC; 2440587.5 of them reach the Unix epoch.
   nowMs: "SELECT CAST((julianday('now') - 2440587.5) * 86400000 AS INTEGER) AS now",
   // 8 parameters a row stays far below SQLite's 32,766 bound parameters.
   rowsPerInsert: 500,
-  types: {
-    id: 'INTEGER PRIMARY KEY AUTOINCREMENT', bigint: 'INTEGER', integer: 'INTEGER', text: () => 'TEXT', longText: 'TEXT',
-    bytes: 'BLOB', keyedTable: ' WITHOUT ROWID', table: '',
-  },
+  types: { ...STANDARD_SYNTAX.types, id: 'INTEGER PRIMARY KEY AUTOINCREMENT', bigint: 'INTEGER', bytes: 'BLOB', keyedTable: ' WITHOUT ROWID' },
 };
+
+/** SQLite result codes that mean "the database cannot be written now", not a bug. */
+const isUnavailable = unavailableBy({ codes: /^SQLITE_(FULL|READONLY|CANTOPEN|IOERR|BUSY|LOCKED|PERM)$/ });
 
 /** Opens the database file and returns the SQLite dialect over it: the embedded default. */
 export async function openSqliteDialect(path: string): Promise<SqlDialect> {
@@ -35,33 +32,19 @@ export async function openSqliteDialect(path: string): Promise<SqlDialect> {
   return {
     driver,
     syntax: SYNTAX,
-    adapter: {
-      name: 'sqlite',
-      where: `SQLite database ${path}`,
-      supportsReturning: true,
-      supportsTransactionalDdl: true,
-      // BEGIN IMMEDIATE already serialises concurrent first starts.
-      acquireMigrationLock: async () => undefined,
-      releaseMigrationLock: async () => undefined,
-      isUnavailable,
-      isTransient: () => false,
-      describe: (error) => describeError(error, undefined),
-    },
+    // BEGIN IMMEDIATE is the migration lock too: a second process starting at once waits for it.
+    adapter: { ...STANDARD_ADAPTER, name: 'sqlite', where: `SQLite database ${path}`, isUnavailable, describe: (error) => describeError(error, undefined) },
     watch: () => {
       let seen = -1;
       return {
-        pollMs: POLL_MS,
-        wake: () => undefined,
+        ...pollingSignals(POLL_MS),
         // Another connection committed since the last look when `PRAGMA data_version` moved.
         mayHaveChanged: async () => {
-          const [row] = await driver.reader.query('PRAGMA data_version');
-          const version = integerField(row, 'data_version');
-          const changed = version !== seen;
-          seen = version;
+          const [row] = await driver.reader.all('PRAGMA data_version');
+          const changed = integerField(row, 'data_version') !== seen;
+          seen = integerField(row, 'data_version');
           return changed;
         },
-        announce: async () => undefined,
-        close: async () => undefined,
       };
     },
   };

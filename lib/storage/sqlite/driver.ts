@@ -1,5 +1,5 @@
 import type { Driver, Session } from '../dialect.js';
-import { errorCode } from '../errors.js';
+import { describeError, errorCode } from '../errors.js';
 import { StoreUnavailableError } from '../store.js';
 import { SqliteConnection } from './connection.js';
 
@@ -7,21 +7,21 @@ import { SqliteConnection } from './connection.js';
 const BUSY_TIMEOUT_MS = 15_000;
 
 /**
- * SQLite's connections: writes go through one, reads through another, opened on first use. A
- * reader therefore never sees a row of a transaction that has not committed yet. Every write
- * connection is switched to WAL with `synchronous=FULL`, so a commit is on disk when it returns.
+ * SQLite's connections: writes go through one, reads through another, opened on first use, so a
+ * reader never sees a row of a transaction that has not committed yet. The writer runs in WAL
+ * with `synchronous=FULL`: a commit is on disk when it returns.
  */
 export class SqliteDriver implements Driver {
-  readonly reader: Session = { query: async (sql, params) => (await this.read()).all(sql, params), execute: async (sql, params) => (await this.read()).run(sql, params) };
+  readonly reader: Session = { all: async (sql, params) => (await this.read()).all(sql, params), run: async (sql, params) => (await this.read()).run(sql, params) };
   private readerConnection: Promise<SqliteConnection> | undefined;
-  /** Set when the writer connection proved read-only; the next transaction opens new connections. */
+  /** Set when the writer proved read-only; the next transaction opens new connections. */
   private isWriterStale = false;
-  /** Pending while the connections are being replaced. */
+  /** Pending while the connections are being replaced; reads wait for it. */
   private reopening: Promise<void> | undefined;
 
   private constructor(readonly path: string, private writer: SqliteConnection) {}
 
-  /** Opens the database file as the writer connection, in WAL with full syncs. */
+  /** Opens the database file with its writer connection. */
   static async open(path: string): Promise<SqliteDriver> {
     return new SqliteDriver(path, await openWriter(path));
   }
@@ -38,7 +38,7 @@ export class SqliteDriver implements Driver {
    */
   async release(session: Session, failure: unknown): Promise<void> {
     if (failure === undefined) return;
-    await session.execute('ROLLBACK').catch(() => undefined);
+    await session.run('ROLLBACK').catch(() => undefined);
     if (errorCode(failure) === 'SQLITE_READONLY') this.isWriterStale = true;
   }
 
@@ -48,7 +48,6 @@ export class SqliteDriver implements Driver {
     await Promise.all([this.isWriterStale ? closeWhenIdle(this.writer) : this.writer.close(), reader?.then((c) => c.close())]);
   }
 
-  /** The reader connection; reads wait while the connections are being replaced. */
   private read(): Promise<SqliteConnection> {
     if (this.reopening !== undefined) return this.reopening.then(() => this.read());
     this.readerConnection ??= SqliteConnection.open(this.path, BUSY_TIMEOUT_MS);
@@ -56,9 +55,9 @@ export class SqliteDriver implements Driver {
   }
 
   /**
-   * The writer connection, after replacing every connection when it proved read-only. All of a
-   * process's connections to one file share one mapping of the WAL index (the -shm file), opened
-   * read-only when the folder was; only once they are all closed is it mapped writable again.
+   * The writer, after replacing every connection when it proved read-only. All of a process's
+   * connections to one file share one mapping of the WAL index (the -shm file), opened read-only
+   * when the folder was; only once they are all closed is it mapped writable again.
    */
   private async writable(): Promise<SqliteConnection> {
     if (!this.isWriterStale) return this.writer;
@@ -72,7 +71,7 @@ export class SqliteDriver implements Driver {
       this.isWriterStale = false;
       return this.writer;
     } catch (error) {
-      throw new StoreUnavailableError(`store: unable to reopen SQLite database ${this.path}: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+      throw new StoreUnavailableError(`store: unable to reopen SQLite database ${this.path}: ${describeError(error, undefined)}`, { cause: error });
     } finally {
       this.reopening = undefined;
       done();
@@ -80,13 +79,12 @@ export class SqliteDriver implements Driver {
   }
 }
 
-/** Opens a connection for writing: WAL lets readers run while a writer commits; FULL syncs the WAL on every commit. */
+/** Opens the writer: WAL lets readers run while it commits; FULL syncs the WAL on every commit (https://sqlite.org/pragma.html#pragma_synchronous). */
 async function openWriter(path: string): Promise<SqliteConnection> {
   const db = await SqliteConnection.open(path, BUSY_TIMEOUT_MS);
   try {
-    // https://sqlite.org/pragma.html#pragma_synchronous
-    await db.exec('PRAGMA journal_mode = WAL');
-    await db.exec('PRAGMA synchronous = FULL');
+    await db.all('PRAGMA journal_mode = WAL');
+    await db.run('PRAGMA synchronous = FULL');
     return db;
   } catch (error) {
     await db.close().catch(() => undefined);
@@ -94,17 +92,13 @@ async function openWriter(path: string): Promise<SqliteConnection> {
   }
 }
 
-/**
- * Closes a connection once its running statements end (closing earlier fails with SQLITE_BUSY),
- * waiting up to 5 s; a connection that is already closed, or stays busy, is left alone.
- */
+/** Closes a connection once its running statements end (earlier fails with SQLITE_BUSY), waiting up to 5 s. */
 async function closeWhenIdle(db: SqliteConnection): Promise<void> {
   for (let attempt = 0; attempt < 500; attempt++) {
     try {
-      await db.close();
-      return;
+      return await db.close();
     } catch (error) {
-      if (errorCode(error) !== 'SQLITE_BUSY') return;
+      if (errorCode(error) !== 'SQLITE_BUSY') return; // already closed
       await new Promise((resolve) => setTimeout(resolve, 10));
     }
   }
