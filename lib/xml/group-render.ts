@@ -1,6 +1,6 @@
 import { NS } from './namespaces.js';
 import type { EntryView, LinkView } from './render.js';
-import { renderEntryElement } from './render.js';
+import { renderEntryElement, renderFeedHead, renderLink } from './render.js';
 import type { Markup } from './writer.js';
 import { element, raw, xmlDocument } from './writer.js';
 
@@ -64,12 +64,5 @@ function renderItem(item: GroupItemView): Markup {
 
 /** Renders a claim, or a page of parked entries, as an Atom feed document. */
 export function renderGroupFeed(feed: GroupFeedView): string {
-  return xmlDocument(element('feed', { xmlns: NS.atom },
-    element('id', {}, feed.atomId),
-    element('title', {}, feed.title),
-    element('updated', {}, feed.updated),
-    element('author', {}, element('name', {}, feed.author)),
-    element('generator', {}, 'AtomMQ'),
-    ...feed.links.map((link) => element('link', { rel: link.rel, href: link.href, type: link.type })),
-    ...feed.items.map(renderItem)));
+  return xmlDocument(element('feed', { xmlns: NS.atom }, ...renderFeedHead(feed), ...feed.links.map(renderLink), ...feed.items.map(renderItem)));
 }
