@@ -173,6 +173,17 @@ for (const dialect of DIALECTS) {
       assert.equal((await figures('stale', 'g'))['lag'], 0);
     });
 
+    it('a waiting claim wakes when a nack delay runs out', async (ctx) => {
+      if (skip(ctx)) return;
+      await publish('delay', 1);
+      assert.equal((await t.call('PUT /feeds/delay/groups/g')).status, 201);
+      const [a] = await claim('/feeds/delay/groups/g/claims?lease=60');
+      assert.equal(await post(`${a?.nack ?? ''}?delay=1`), 204);
+      const waited = await t.call('POST /feeds/delay/groups/g/claims?wait=10');
+      assert.equal(waited.headers['preference-applied'], 'wait=10', 'nothing was available at first: the claim waited');
+      assert.deepEqual(parseClaim(waited.body).map((c) => [c.seq, c.deliveries]), [[1, 2]]);
+    });
+
     it('a late ack with no newer lease counts; a waiting claim wakes on a nack', async (ctx) => {
       if (skip(ctx)) return;
       await publish('late', 1);
