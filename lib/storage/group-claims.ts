@@ -15,6 +15,8 @@ const ROWS_PER_INSERT = 500;
  * `SELECT … FOR UPDATE`; SQLite's `BEGIN IMMEDIATE` already holds the one write lock. Either way,
  * claims and settlements of one group take turns on every head, which is what makes a claim
  * race-free: the rows it reads as available cannot be leased by anyone else before it commits.
+ * This relies on the writers' READ COMMITTED (dialect.ts): each later statement sees everything
+ * the previous holder of the lock committed.
  */
 async function lockGroup(db: Session, syntax: SqlSyntax, group: GroupRecord): Promise<GroupRecord> {
   const [row] = await db.all(`SELECT ${GROUP_COLUMNS} FROM atommq_group WHERE id = ? ${syntax.forUpdate}`, [group.id]);
