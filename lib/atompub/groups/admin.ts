@@ -29,7 +29,7 @@ export async function putGroup(feed: FeedRecord, request: GroupRequest, deps: De
   };
   const afterSeq = await startPosition(feed, params.get('start'), deps);
   const { group, isNew } = await deps.store.groups.putGroup(feed, request.target.group, settings, { afterSeq });
-  const status = await statusOf(feed, group, deps);
+  const status = await statusOf(feed, group, deps.store);
   const location = new GroupUrls(request.urls, feed.name).group(group.name);
   return textResponse(isNew ? 201 : 200, JSON_TYPE, `${JSON.stringify(status, null, 2)}\n`,
     isNew ? [['Location', location], ['Cache-Control', 'no-store']] : [['Cache-Control', 'no-store']]);

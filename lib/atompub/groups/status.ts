@@ -29,10 +29,13 @@ export interface GroupStatus {
   readonly created: string;
 }
 
-/** The group's figures, taken at one instant of the database clock. */
-export async function statusOf(feed: FeedRecord, group: GroupRecord, deps: Deps, floors?: readonly RetentionFloor[]): Promise<GroupStatus> {
-  const counts = await deps.store.groups.counts(group);
-  const allFloors = floors ?? await deps.store.groups.retentionFloors(feed.id);
+/**
+ * The group's figures, taken at one instant of the database clock. Needs only the store, so any
+ * view (JSON here, an HTML page, the CLI) can show a group's lag.
+ */
+export async function statusOf(feed: FeedRecord, group: GroupRecord, store: Store, floors?: readonly RetentionFloor[]): Promise<GroupStatus> {
+  const counts = await store.groups.counts(group);
+  const allFloors = floors ?? await store.groups.retentionFloors(feed.id);
   const floor = allFloors.find((f) => f.group === group.name);
   return {
     name: group.name,
@@ -45,18 +48,18 @@ export async function statusOf(feed: FeedRecord, group: GroupRecord, deps: Deps,
     delayed: counts.delayed,
     parked: counts.parked,
     parkedExpired: group.parkedExpired,
-    oldestUnackedSeconds: await oldestUnackedSeconds(feed, counts, deps),
+    oldestUnackedSeconds: await oldestUnackedSeconds(feed, counts, store),
     leaseSeconds: group.leaseMs / 1000,
     maxDeliveries: group.maxDeliveries,
-    holdsRetention: floor === undefined ? false : await isHoldingRetention(feed, floor, counts, deps.store),
+    holdsRetention: floor === undefined ? false : await isHoldingRetention(feed, floor, counts, store),
     created: group.created,
   };
 }
 
 /** How long the oldest entry neither acked nor parked has been in the log, in seconds. */
-async function oldestUnackedSeconds(feed: FeedRecord, counts: GroupCounts, deps: Deps): Promise<number> {
+async function oldestUnackedSeconds(feed: FeedRecord, counts: GroupCounts, store: Store): Promise<number> {
   if (counts.ackedThrough >= counts.lastSeq) return 0;
-  const [oldest] = await deps.store.readAfter(feed.id, counts.ackedThrough, 1);
+  const [oldest] = await store.readAfter(feed.id, counts.ackedThrough, 1);
   if (oldest === undefined) return 0;
   return Math.max(0, Math.round(counts.nowMs - Date.parse(oldest.updated)) / 1000);
 }
@@ -89,7 +92,7 @@ export async function groupsHoldingRetention(store: Store, feed: FeedRecord): Pr
 
 /** `GET {feed}/groups/{group}`: the status document. */
 export async function readStatus(feed: FeedRecord, group: GroupRecord, request: GroupRequest, deps: Deps): Promise<CoreResponse> {
-  const status = await statusOf(feed, group, deps);
+  const status = await statusOf(feed, group, deps.store);
   const urls = new GroupUrls(request.urls, feed.name);
   const links = { claims: urls.claims(group.name), ack: urls.ack(group.name), parked: urls.parked(group.name), replay: urls.replay(group.name) };
   return textResponse(200, JSON_TYPE, `${JSON.stringify({ ...status, links }, null, 2)}\n`, [['Cache-Control', 'no-store']]);
@@ -101,7 +104,7 @@ export async function listGroups(feed: FeedRecord, request: GroupRequest, deps: 
   const urls = new GroupUrls(request.urls, feed.name);
   const groups = [];
   for (const group of await deps.store.groups.listGroups(feed.id)) {
-    groups.push({ ...(await statusOf(feed, group, deps, floors)), href: urls.group(group.name) });
+    groups.push({ ...(await statusOf(feed, group, deps.store, floors)), href: urls.group(group.name) });
   }
   return textResponse(200, JSON_TYPE, `${JSON.stringify({ feed: feed.name, groups }, null, 2)}\n`, [['Cache-Control', 'no-store']]);
 }
