@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
+import { promisify } from 'node:util';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -10,6 +11,8 @@ import type { Running } from '../support/processes.js';
 import { CLI, startServeHttp } from '../support/processes.js';
 import { waitFor } from '../support/tools.js';
 import { entryXml } from './claims.js';
+
+const run = promisify(execFile);
 
 describe('consumer groups from the client side: subscribe() and atommq work', () => {
   let head: Running & { port: number };
@@ -81,5 +84,15 @@ describe('consumer groups from the client side: subscribe() and atommq work', ()
     assert.deepEqual(starts.filter((l) => l.startsWith('start 5 ')), ['start 5 1', 'start 5 2'], 'the killed command ran again, as delivery 2');
     assert.equal(starts.length, 9, 'every other command ran once');
     assert.match(stderr, /entry 5, delivery 2: acked/);
+  });
+
+  it('atommq groups lists the groups of a feed with their lag', async () => {
+    await publish('listed', 3);
+    assert.equal((await httpFetch(head.port, 'PUT', '/feeds/listed/groups/behind')).status, 201);
+    assert.equal((await httpFetch(head.port, 'PUT', '/feeds/listed/groups/current?start=end')).status, 201);
+    const { stdout } = await run(process.execPath, [CLI, 'groups', `http://127.0.0.1:${head.port}/feeds/listed`]);
+    const rows = stdout.trim().split('\n').map((line) => line.split('\t'));
+    assert.deepEqual(rows.map((r) => [r[0], r[1]]), [['group', 'lag'], ['behind', '3'], ['current', '0']]);
+    await assert.rejects(run(process.execPath, [CLI, 'groups', `http://127.0.0.1:${head.port}/feeds/nosuch`]), (error: unknown) => Reflect.get(Object(error), 'code') === 1);
   });
 });
