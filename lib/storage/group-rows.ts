@@ -13,12 +13,6 @@ export const SELECT_GROUPS = `SELECT ${GROUP_COLUMNS.split(', ').map((c) => `g.$
 export const JOINED_ENTRY_COLUMNS = ENTRY_COLUMNS.split(', ').map((column) => `e.${column}`).join(', ');
 
 /**
- * The states of an `atommq_group_entry` row. A lease that ran out is still stored as `leased`
- * until the next claim looks at it; the conditions below read it as what it has become.
- */
-export const STATE = { leased: 'leased', waiting: 'waiting', parked: 'parked', acked: 'acked' } as const;
-
-/**
  * SQL condition on a row aliased `x`: parked. Its one parameter is the database time now (ms);
  * `max` is the group's maximum deliveries (a parameter by default). A lease that ran out after
  * its last allowed delivery is parked.
