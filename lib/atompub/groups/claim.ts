@@ -4,6 +4,7 @@ import type { CoreResponse, HeaderList } from '../../core/response.js';
 import { textResponse } from '../../core/response.js';
 import type { ClaimedEntry, GroupRecord } from '../../storage/groups.js';
 import type { FeedRecord } from '../../storage/store.js';
+import type { GroupItemView } from '../../xml/group-render.js';
 import { renderGroupFeed } from '../../xml/group-render.js';
 import { pageSizeOf } from '../feed-page.js';
 import { FEED_TYPE } from '../media-types.js';
@@ -70,7 +71,7 @@ async function waitAndClaim(group: GroupRecord, max: number, leaseMs: number, se
   }
 }
 
-function claimedItem(feed: FeedRecord, group: GroupRecord, claimed: ClaimedEntry, urls: GroupUrls, request: GroupRequest): Parameters<typeof renderGroupFeed>[0]['items'][number] {
+function claimedItem(feed: FeedRecord, group: GroupRecord, claimed: ClaimedEntry, urls: GroupUrls, request: GroupRequest): GroupItemView {
   const id = leaseId({ seq: claimed.entry.seq, token: claimed.token });
   return {
     entry: claimed.entry.kind === 'tombstone' ? { tombstoneXml: claimed.entry.xml } : entryView(feed, claimed.entry, request.urls),
