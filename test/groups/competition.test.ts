@@ -41,6 +41,8 @@ for (const dialect of DIALECTS) {
       assert.ok(one !== undefined && two !== undefined);
       assert.equal((await httpFetch(one.port, 'POST', '/feeds/jobs', { body: '<entry><title>msg 0</title></entry>' })).status, 201);
       assert.equal((await httpFetch(one.port, 'PUT', '/feeds/jobs/groups/workers?start=1')).status, 201);
+      const racing = await Promise.all([one, two, one, two].map((head) => httpFetch(head.port, 'PUT', '/feeds/jobs/groups/racing')));
+      assert.deepEqual(racing.map((r) => r.status).sort(), [200, 200, 200, 201], 'heads creating one group at once: exactly one creates it');
       const url = (port: number): string => `http://127.0.0.1:${port}/feeds/jobs/groups/workers`;
       const workers: Worker[] = [one, two, one, two].map((head) => startWorker(url(head.port), 'ack', 5, 30, TOTAL + 1));
       for (let from = 1; from <= TOTAL; from += BATCH) {
