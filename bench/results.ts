@@ -1,4 +1,6 @@
+import type { FrontEndDelay } from './front-ends.js';
 import type { CgiCost } from './cgi-cost.js';
+import type { FanOutResult } from './fan-out.js';
 import type { DeploymentKey } from './deployments.js';
 import type { LatencyResult, ThroughputResult } from './load.js';
 import type { PublishResult, ReadResults } from './measure.js';
@@ -42,6 +44,10 @@ export interface Results {
     readonly reads: ReadResults;
     readonly rssMB: number;
   };
+  /** Long-poll delivery delay through each web server (issue 14; bench/front-ends.ts). */
+  frontEnds?: Record<string, FrontEndDelay | { unavailable: string }>;
+  /** Server-Sent Events: 1,000 subscribers, a publisher at 20 messages/s (fan-out.ts). */
+  fanOut?: FanOutResult;
   /** Phases that failed, with their error, so a broken phase never hides the others. */
   readonly errors: Record<string, string>;
 }

@@ -147,6 +147,13 @@ export function buildRows(results: Results): Row[] {
         : `one commit per message could do ≤ ${formatNumber(1000 / slow.delayMs)}/s; ${publishNote(slow[pick], undefined)}`,
     });
   }
+  const fan = results.fanOut;
+  rows.push({
+    id: 'fanout.http', measurement: 'SSE fan-out: server CPU per delivered message, 1,000 subscribers, 20 messages/s',
+    deployment: DEPLOYMENT_LABELS.http, value: fan?.cpuPerDeliveryUs, unit: 'µs',
+    note: fan === undefined ? results.errors['fan-out'] ?? 'not run'
+      : `${formatNumber(fan.delivered)} deliveries of ${fan.published} messages; ${formatNumber(fan.cpuSeconds)} s CPU; every subscriber had every message ${formatNumber(fan.drainSeconds * 1000)} ms after the last publish`,
+  });
   if (peerNote !== undefined) rows.push({ id: 'peer', measurement: 'AtomBus side by side', deployment: 'AtomBus', value: undefined, unit: '', note: peerNote });
   return rows;
 }

@@ -6,6 +6,8 @@ import { parseArgs } from 'node:util';
 import type { PhaseContext } from './phases.js';
 import { ATOMBUS_WORKERS, peerPhase } from './atombus.js';
 import { databasesPhase } from './databases.js';
+import { measureFrontEndDelays, renderFrontEndDelays } from './front-ends.js';
+import { fanOutPhase } from './fan-out.js';
 import { backlogPhase, httpPhase, lighttpdPhase, measureCeiling, messageOf, slowDiskPhase } from './phases.js';
 import { renderTable, renderTargets } from './report.js';
 import type { Results } from './results.js';
@@ -19,7 +21,7 @@ import { evaluateTargets } from './targets.js';
  */
 const USAGE = `usage: npm run bench -- [--peer atombus] [--peer-workers N] [--seconds N] [--warmup N] [--big-entries N]
                        [--cgi-runs N] [--slow-commit-ms N] [--skip PHASE,…]
-phases: fsync.start, http, lighttpd, peer, backlog, databases, slow-disk, fsync.end`;
+phases: fsync.start, http, lighttpd, peer, backlog, databases, slow-disk, front-ends, fan-out, fsync.end`;
 
 const OPTIONS = {
   peer: { type: 'string' }, seconds: { type: 'string' }, warmup: { type: 'string' }, 'big-entries': { type: 'string' },
@@ -28,6 +30,8 @@ const OPTIONS = {
 
 /** The whole run must end within 10 minutes; this stops it (and everything it started) at 9.5. */
 const WATCHDOG_MS = 570_000;
+/** Long-poll rounds per front end: enough for a median, few enough to stay short. */
+const FRONT_END_ROUNDS = 15;
 const RESULTS_DIR = new URL('../../bench/results/', import.meta.url).pathname;
 
 /** The commit measured, marked `+dirty` when lib/ has uncommitted changes; undefined outside git. */
@@ -114,6 +118,10 @@ async function main(argv: string[]): Promise<void> {
     await phase('backlog', () => backlogPhase(ctx, 1000, bigEntries));
     await phase('databases', () => databasesPhase(ctx));
     await phase('slow-disk', () => slowDiskPhase(ctx, slowCommitMs));
+    await phase('front-ends', async () => {
+      results.frontEnds = await measureFrontEndDelays(FRONT_END_ROUNDS, log);
+    });
+    await phase('fan-out', () => fanOutPhase(ctx));
     await phase('fsync.end', async () => {
       log('fsync ceiling (end)');
       results.fsync.end = await measureCeiling(3);
@@ -138,6 +146,9 @@ async function main(argv: string[]): Promise<void> {
     process.stdout.write(`**Warning:** the 1-minute load average was ${(loadAtStart[0] ?? 0).toFixed(2)} on ${cpus().length} CPUs when the run started: other work competed with it, so its figures are noisy.\n\n`);
   }
   process.stdout.write(`${renderTable(rows, hasPeer)}\n\n### Targets (issue 6)\n\n${renderTargets(targets)}\n`);
+  if (results.frontEnds !== undefined) {
+    process.stdout.write(`\n### Long-poll delay per front end (POST sent → consumer holds the entry)\n\n${renderFrontEndDelays(results.frontEnds)}\n`);
+  }
   if (Object.keys(results.errors).length > 0) {
     process.stdout.write(`\n### Errors\n\n${Object.entries(results.errors).map(([k, v]) => `- ${k}: ${v}`).join('\n')}\n`);
   }

@@ -1,13 +1,13 @@
 #!/usr/bin/env node
 import { parseArgs } from 'node:util';
-import { parseFastCgiListen } from './adapters/fastcgi.js';
 import { describeFeed, parseSettings, runMaintenance } from './admin.js';
 import { DEFAULT_CONFIG } from './core/deps.js';
 import { AtomMQ } from './index.js';
 import { LazyStore } from './storage/lazy-store.js';
+import { listenAsPlanned } from './serve-listen.js';
+import { CLIENT_USAGE, findClientCommand, runClientCommand } from './cli/client-commands.js';
+import { serveBanner } from './cli/serve-banner.js';
 import { groupsHoldingRetention } from './atompub/groups/status.js';
-import { WORK_USAGE, workCommand } from './cli/work-command.js';
-import { GROUPS_USAGE, groupsCommand } from './cli/groups-command.js';
 
 /**
  * `atommq serve`: the standalone server. Every flag has an environment variable, and a flag
@@ -25,25 +25,31 @@ import { GROUPS_USAGE, groupsCommand } from './cli/groups-command.js';
  * | --author NAME | ATOMMQ_AUTHOR | AtomMQ |
  * | --user U, --password P | ATOMMQ_DB_USER, ATOMMQ_DB_PASSWORD | (from the DSN) |
  * | --auth FILE | ATOMMQ_AUTH | (no authentication: everything open) |
+ * | --socket-mode MODE, --socket-group GROUP | ATOMMQ_SOCKET_MODE, ATOMMQ_SOCKET_GROUP | 0660, the process's group |
+ * | --activated-protocol fastcgi or http | ATOMMQ_ACTIVATED_PROTOCOL | fastcgi (see serve-listen.ts) |
+ * | --allow-origin LIST | ATOMMQ_ALLOW_ORIGINS | (only the server's own origin) |
  */
 const USAGE = `usage: atommq serve [--port N] [--host H] [--fastcgi PATH|HOST:PORT] [--dsn DSN]
                     [--feed NAME] [--page-size N] [--max-body BYTES] [--author NAME]
                     [--user U] [--password P] [--auth FILE]
+                    [--socket-mode MODE] [--socket-group GROUP] [--activated-protocol fastcgi|http]
+                    [--allow-origin ORIGIN,…]
        atommq feeds list [--dsn DSN]
        atommq feeds set NAME [--max-age SECONDS|none] [--max-count N|none] [--page-size N|none]
        atommq feeds delete NAME [--dsn DSN]
        atommq prune [NAME] [--dsn DSN]
-       ${WORK_USAGE}
-       ${GROUPS_USAGE}
 Every flag has an environment variable: ATOMMQ_PORT, ATOMMQ_HOST, ATOMMQ_FASTCGI, ATOMMQ_DSN,
 ATOMMQ_FEED, ATOMMQ_PAGE_SIZE, ATOMMQ_MAX_BODY, ATOMMQ_AUTHOR, ATOMMQ_DB_USER, ATOMMQ_DB_PASSWORD,
-ATOMMQ_AUTH.`;
+ATOMMQ_AUTH, ATOMMQ_SOCKET_MODE, ATOMMQ_SOCKET_GROUP, ATOMMQ_ACTIVATED_PROTOCOL,
+ATOMMQ_ALLOW_ORIGINS.`;
 
 const OPTIONS = {
   port: { type: 'string' }, host: { type: 'string' }, fastcgi: { type: 'string' }, dsn: { type: 'string' },
   feed: { type: 'string' }, 'page-size': { type: 'string' }, 'max-body': { type: 'string' },
   author: { type: 'string' }, user: { type: 'string' }, password: { type: 'string' }, help: { type: 'boolean' },
   'max-age': { type: 'string' }, 'max-count': { type: 'string' }, auth: { type: 'string' },
+  'socket-mode': { type: 'string' }, 'socket-group': { type: 'string' }, 'activated-protocol': { type: 'string' },
+  'allow-origin': { type: 'string' },
 } as const;
 
 /** Reads a flag, falling back to its environment variable. */
@@ -59,8 +65,12 @@ function positiveInteger(text: string | undefined, name: string): number | undef
 }
 
 async function main(argv: string[]): Promise<void> {
-  if (argv[0] === 'work') return void (process.exitCode = await workCommand(argv.slice(1)));
-  if (argv[0] === 'groups') return void (process.exitCode = await groupsCommand(argv.slice(1)));
+  // publish, tail, import and feeds URL talk to a server over HTTP, with options of their own.
+  const clientCommand = findClientCommand(argv);
+  if (clientCommand !== undefined) {
+    process.exitCode = await runClientCommand(clientCommand, argv);
+    return;
+  }
   const { values, positionals } = parseArgs({ args: argv, options: OPTIONS, allowPositionals: true });
   const command = positionals[0];
   if (command === 'feeds' || command === 'prune') {
@@ -68,7 +78,7 @@ async function main(argv: string[]): Promise<void> {
     return;
   }
   if (values.help || command !== 'serve') {
-    process.stderr.write(`${USAGE}\n`);
+    process.stderr.write(`${USAGE}\n       ${CLIENT_USAGE.join('\n       ')}\n`);
     process.exitCode = values.help ? 0 : 2;
     return;
   }
@@ -81,20 +91,15 @@ async function main(argv: string[]): Promise<void> {
     user: setting(values, 'user', 'ATOMMQ_DB_USER'),
     password: setting(values, 'password', 'ATOMMQ_DB_PASSWORD'),
     auth: setting(values, 'auth', 'ATOMMQ_AUTH'),
+    allowedOrigins: (setting(values, 'allow-origin', 'ATOMMQ_ALLOW_ORIGINS') ?? '').split(/[\s,]+/).filter((o) => o !== ''),
   });
-  const fastcgi = setting(values, 'fastcgi', 'ATOMMQ_FASTCGI');
-  const listener = fastcgi !== undefined
-    ? await server.serveFastCgi(parseFastCgiListen(fastcgi))
-    : await server.serveHttp({
-      port: positiveInteger(setting(values, 'port', 'ATOMMQ_PORT') ?? process.env['PORT'], '--port') ?? 5000,
-      host: setting(values, 'host', 'ATOMMQ_HOST') ?? '127.0.0.1',
-    });
-  process.stderr.write(`atommq: serving ${fastcgi !== undefined ? `FastCGI on ${fastcgi}` : 'HTTP'} (${server.config.feed === undefined ? 'multi-feed' : `feed ${server.config.feed}`})\n`);
-  const stop = (): void => {
-    void listener.close().then(() => server.close()).finally(() => process.exit(0));
-  };
-  process.once('SIGINT', stop);
-  process.once('SIGTERM', stop);
+  const flags: Record<string, string | boolean | undefined> = values;
+  const { listener, description, http } = await listenAsPlanned(server, (flag, variable) => {
+    const value = flags[flag];
+    return typeof value === 'string' ? value : process.env[variable];
+  });
+  process.stderr.write(serveBanner({ description, http, feed: server.config.feed, dsn: setting(values, 'dsn', 'ATOMMQ_DSN') ?? 'sqlite:atommq.db' }));
+  server.stopOnSignals(listener); // graceful: README, "Stopping"
 }
 
 /** Consumer groups that keep retention from pruning: ` held_by=a,b`, or nothing. */

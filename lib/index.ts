@@ -2,6 +2,9 @@ import { randomUUID } from 'node:crypto';
 import { fstatSync } from 'node:fs';
 import { serveCgi } from './adapters/cgi.js';
 import type { FastCgiListen } from './adapters/fastcgi.js';
+import type { HttpListen } from './adapters/http.js';
+import { stopOnSignals } from './adapters/shutdown.js';
+import { takeActivatedSocket } from './adapters/socket-activation.js';
 import type { BodySource, Config, Deps } from './core/deps.js';
 import { DEFAULT_CONFIG } from './core/deps.js';
 import type { CgiEnv } from './core/env.js';
@@ -39,6 +42,8 @@ export interface AtomMQOptions {
   readonly idempotencySeconds?: number | undefined;
   /** Most entries in one batch POST (default 1000). */
   readonly maxBatchEntries?: number | undefined;
+  /** Origins whose pages may change feeds and read them through CORS (README, "Browsers"). */
+  readonly allowedOrigins?: readonly string[] | undefined;
   /** The clock; injectable so tests can move time. */
   readonly now?: (() => Date) | undefined;
   /**
@@ -48,10 +53,12 @@ export interface AtomMQOptions {
   readonly auth?: string | Authenticator | undefined;
 }
 
-/** Where the standalone HTTP server listens. */
-export interface ListenOptions {
-  readonly port: number;
-  readonly host: string;
+/** Where the standalone HTTP server listens: a port and address, or a socket systemd passed. */
+export type ListenOptions = HttpListen;
+
+/** A running server; `close()` stops it gracefully (see README, "Stopping"). */
+export interface Listener {
+  close(): Promise<void>;
 }
 
 /** How often the long-lived modes run retention and key expiry. */
@@ -85,6 +92,7 @@ export class AtomMQ {
       maxWaitSeconds: options.maxWaitSeconds ?? DEFAULT_CONFIG.maxWaitSeconds,
       idempotencySeconds: options.idempotencySeconds ?? DEFAULT_CONFIG.idempotencySeconds,
       maxBatchEntries: options.maxBatchEntries ?? DEFAULT_CONFIG.maxBatchEntries,
+      allowedOrigins: options.allowedOrigins ?? DEFAULT_CONFIG.allowedOrigins,
     };
     const store = new LazyStore(options.dsn ?? 'sqlite:atommq.db', { user: options.user, password: options.password });
     const auth = typeof options.auth === 'string' ? loadAuthenticator(options.auth) : options.auth;
@@ -98,36 +106,52 @@ export class AtomMQ {
 
   /**
    * Serves in the mode the process was started in: CGI when the web server set
-   * GATEWAY_INTERFACE, FastCGI when stdin is a listening socket (lighttpd's `bin-path`), and
-   * otherwise HTTP on `PORT` (default 5000).
+   * GATEWAY_INTERFACE, FastCGI when stdin is a listening socket (lighttpd's `bin-path`) or
+   * systemd passed one (socket activation), and otherwise HTTP on `PORT` (default 5000). The
+   * long-lived modes stop gracefully on SIGTERM.
    */
   async run(): Promise<void> {
     if ((process.env['GATEWAY_INTERFACE'] ?? '').startsWith('CGI/')) {
-      await serveCgi((env, body) => this.handle(env, body));
+      await serveCgi((env, body, signal) => this.handle(env, body, signal));
       await this.close();
+      return;
+    }
+    const activated = takeActivatedSocket();
+    let listener: Listener;
+    if (activated !== undefined) {
+      listener = await this.serveFastCgi({ kind: 'fd', fd: activated.fd });
     } else if (fstatSync(0).isSocket()) {
-      await this.serveFastCgi({ kind: 'inherited' });
+      listener = await this.serveFastCgi({ kind: 'inherited' });
     } else {
       const port = Number(process.env['PORT'] ?? 5000);
-      await this.serveHttp({ port, host: process.env['HOST'] ?? '127.0.0.1' });
+      listener = await this.serveHttp({ port, host: process.env['HOST'] ?? '127.0.0.1' });
       logError(`atommq: serving HTTP on http://${process.env['HOST'] ?? '127.0.0.1'}:${port}/`);
     }
+    this.stopOnSignals(listener);
   }
 
-  /** Serves HTTP until the process is stopped. */
-  async serveHttp(options: ListenOptions): Promise<{ close(): Promise<void> }> {
+  /** Stops `listener` gracefully, then closes the database, on SIGTERM or SIGINT; then exits. */
+  stopOnSignals(listener: Listener): void {
+    stopOnSignals(() => listener.close().then(() => this.close()), logError);
+  }
+
+  /** Serves HTTP until the process is stopped; `close()` stops gracefully. */
+  async serveHttp(options: ListenOptions): Promise<Listener> {
     const { serveHttp } = await import('./adapters/http.js');
-    const server = await serveHttp((env, body, signal) => this.handle(env, body, signal), { ...options, logError });
+    const served = await serveHttp((env, body, signal) => this.handle(env, body, signal), { ...options, logError });
     this.startMaintenance();
-    return { close: () => new Promise((resolve) => server.close(() => resolve())) };
+    return { close: served.stop };
   }
 
-  /** Serves FastCGI on an inherited socket, a Unix socket path or a TCP address. */
-  async serveFastCgi(listen: FastCgiListen): Promise<{ close(): Promise<void> }> {
+  /**
+   * Serves FastCGI on an inherited socket, a socket systemd passed, a Unix socket path (with its
+   * mode and group) or a TCP address; `close()` stops gracefully.
+   */
+  async serveFastCgi(listen: FastCgiListen): Promise<Listener> {
     const { serveFastCgi } = await import('./adapters/fastcgi.js');
-    const server = await serveFastCgi((env, body, signal) => this.handle(env, body, signal), listen, logError);
+    const served = await serveFastCgi((env, body, signal) => this.handle(env, body, signal), listen, logError);
     this.startMaintenance();
-    return { close: () => new Promise((resolve) => server.close(() => resolve())) };
+    return { close: served.stop };
   }
 
   /** Closes the database connections. */

@@ -4,13 +4,21 @@ import type { IncomingMessage } from 'node:http';
 import { connect } from 'node:net';
 import type { CgiEnv } from '../core/env.js';
 import type { Handler } from './http.js';
-import { clientLeftSignal, writeNodeResponse } from './node-response.js';
+import { bodyOf } from './http.js';
+import { writeNodeResponse } from './node-response.js';
+import { Drain } from './shutdown.js';
+import type { SocketAccess } from './socket-permissions.js';
+import { DEFAULT_SOCKET_MODE, applySocketGroup, bindWithMode, groupId } from './socket-permissions.js';
 
 /**
  * Where the FastCGI server listens: the socket on fd 0 that a web server's `bin-path` spawn
- * hands over, a Unix socket path, or a TCP `host:port`.
+ * hands over, a socket systemd passed (fd 3), a Unix socket path, or a TCP `host:port`.
  */
-export type FastCgiListen = { readonly kind: 'inherited' } | { readonly kind: 'path'; readonly path: string } | { readonly kind: 'tcp'; readonly host: string; readonly port: number };
+export type FastCgiListen =
+  | { readonly kind: 'inherited' }
+  | { readonly kind: 'fd'; readonly fd: number }
+  | { readonly kind: 'path'; readonly path: string; readonly access?: SocketAccess | undefined }
+  | { readonly kind: 'tcp'; readonly host: string; readonly port: number };
 
 /** Parses `--fastcgi PATH` or `--fastcgi HOST:PORT`. */
 export function parseFastCgiListen(text: string): FastCgiListen {
@@ -21,19 +29,27 @@ export function parseFastCgiListen(text: string): FastCgiListen {
 
 /**
  * The FastCGI adapter: node-fastcgi decodes the protocol, and its request object carries the
- * web server's CGI params, which are exactly the env the core reads.
+ * web server's CGI params, which are exactly the env the core reads. The returned `stop()` is
+ * the graceful stop of {@link Drain}.
  */
-export async function serveFastCgi(handler: Handler, listen: FastCgiListen, logError: (m: string) => void): Promise<FastCgiServer> {
+export async function serveFastCgi(handler: Handler, listen: FastCgiListen, logError: (m: string) => void): Promise<{ server: FastCgiServer; stop(): Promise<void> }> {
   const fcgi = (await import('node-fastcgi')).default;
+  const drain = new Drain(false);
   const server = fcgi.createServer((req: IncomingMessage, res) => {
-    handler(paramsOf(req), req, clientLeftSignal(req, res)).then(
-      (response) => writeNodeResponse(res, response, logError),
+    handler(paramsOf(req), bodyOf(req), drain.admit(req, res)).then(
+      async (response) => {
+        await readRestOfBody(req);
+        writeNodeResponse(res, response, logError);
+      },
       (error: unknown) => {
         logError(`atommq: unhandled: ${error instanceof Error ? error.stack ?? error.message : String(error)}`);
         res.destroy();
       });
   });
   server.on('protocolError', (error: unknown) => logError(`atommq: FastCGI protocol error: ${String(error)}`));
+  drain.watch(server);
+  const access = listen.kind === 'path' ? listen.access : undefined;
+  const gid = access?.group === undefined ? undefined : groupId(access.group); // before binding: a bad name binds nothing
   if (listen.kind === 'path') await removeStaleSocket(listen.path);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -42,10 +58,41 @@ export async function serveFastCgi(handler: Handler, listen: FastCgiListen, logE
       resolve();
     };
     if (listen.kind === 'inherited') server.listen(done);
-    else if (listen.kind === 'path') server.listen(listen.path, done);
+    else if (listen.kind === 'fd') server.listen({ fd: listen.fd }, done);
+    else if (listen.kind === 'path') bindWithMode(access?.mode ?? DEFAULT_SOCKET_MODE, () => server.listen(listen.path, done));
     else server.listen(listen.port, listen.host, done);
   });
-  return server;
+  if (listen.kind === 'path' && access?.group !== undefined && gid !== undefined) {
+    await applySocketGroup(listen.path, access.group, gid).catch(async (error: unknown) => {
+      await new Promise((resolve) => server.close(resolve));
+      throw error;
+    });
+  }
+  return { server, stop: () => drain.stop(server) };
+}
+
+/** How long an answer given before the body was read waits for the rest of the body, at most. */
+const LINGER_MS = 2_000;
+
+/**
+ * When the core answered before reading the whole body (a 413, a 401), reads and drops the rest
+ * before answering. Ending the request closes the web server's connection, and a web server
+ * still sending the body then fails the request itself (nginx 502, Apache 500 or 503) instead of
+ * passing on AtomMQ's answer. The web server's own size limit bounds what is read here.
+ */
+async function readRestOfBody(req: IncomingMessage): Promise<void> {
+  if (req.complete || req.readableEnded || req.destroyed) return;
+  await new Promise<void>((resolve) => {
+    const timer = setTimeout(resolve, LINGER_MS);
+    const done = (): void => {
+      clearTimeout(timer);
+      resolve();
+    };
+    req.once('end', done);
+    req.once('close', done);
+    req.once('error', done);
+    req.resume();
+  });
 }
 
 /**

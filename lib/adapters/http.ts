@@ -4,25 +4,27 @@ import type { Socket } from 'node:net';
 import type { CoreResponse } from '../core/response.js';
 import type { BodySource } from '../core/deps.js';
 import type { CgiEnv } from '../core/env.js';
-import { clientLeftSignal, writeNodeResponse } from './node-response.js';
+import { writeNodeResponse } from './node-response.js';
+import { Drain } from './shutdown.js';
 
 /** A function that answers one CGI-style request; `signal` aborts when the client goes away. */
 export type Handler = (env: CgiEnv, body: BodySource, signal: AbortSignal) => Promise<CoreResponse>;
 
+/** Where the standalone HTTP server listens: a port and address, or a socket systemd passed. */
+export type HttpListen = { readonly port: number; readonly host: string } | { readonly fd: number };
+
 /** Where and how the standalone HTTP server listens. */
-export interface HttpOptions {
-  readonly port: number;
-  readonly host: string;
-  readonly logError: (message: string) => void;
-}
+export type HttpOptions = HttpListen & { readonly logError: (message: string) => void };
 
 /**
  * The standalone HTTP adapter: builds a CGI env from each Node request and writes the core's
- * response. A request whose URL cannot be decoded is a 400 from the core's own router.
+ * response. A request whose URL cannot be decoded is a 400 from the core's own router. The
+ * returned `stop()` is the graceful stop of {@link Drain}.
  */
-export function serveHttp(handler: Handler, options: HttpOptions): Promise<Server> {
+export function serveHttp(handler: Handler, options: HttpOptions): Promise<{ server: Server; stop(): Promise<void> }> {
+  const drain = new Drain(true);
   const server = createServer((req, res) => {
-    handler(envFromRequest(req), bodyOf(req), clientLeftSignal(req, res)).then(
+    handler(envFromRequest(req), bodyOf(req), drain.admit(req, res)).then(
       (response) => {
         if (!req.complete) lingerAfterEarlyAnswer(req);
         writeNodeResponse(res, response, options.logError);
@@ -34,12 +36,15 @@ export function serveHttp(handler: Handler, options: HttpOptions): Promise<Serve
   });
   server.headersTimeout = 30_000;
   server.requestTimeout = 60_000;
+  drain.watch(server);
   return new Promise((resolve, reject) => {
     server.once('error', reject);
-    server.listen(options.port, options.host, () => {
+    const done = (): void => {
       server.off('error', reject);
-      resolve(server);
-    });
+      resolve({ server, stop: () => drain.stop(server) });
+    };
+    if ('fd' in options) server.listen({ fd: options.fd }, done);
+    else server.listen(options.port, options.host, done);
   });
 }
 
@@ -48,7 +53,7 @@ export function serveHttp(handler: Handler, options: HttpOptions): Promise<Serve
  * with it the socket, when the reader stops early; the core stops early to refuse a body that
  * grows past the limit, and the 413 must still reach the client.
  */
-async function* bodyOf(req: IncomingMessage): AsyncGenerator<Uint8Array> {
+export async function* bodyOf(req: IncomingMessage): AsyncGenerator<Uint8Array> {
   for await (const chunk of req.iterator({ destroyOnReturn: false })) {
     if (chunk instanceof Uint8Array) yield chunk;
   }

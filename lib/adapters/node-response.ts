@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { CoreResponse } from '../core/response.js';
-import { hasBody } from '../core/response.js';
+import { hasBody, isStreaming } from '../core/response.js';
+import { writeStream } from './stream-response.js';
 
 /**
  * Writes a core response to a Node `ServerResponse`: the one writer the HTTP and FastCGI
@@ -11,7 +12,8 @@ export function writeNodeResponse(res: ServerResponse, response: CoreResponse, l
   try {
     res.statusCode = response.status;
     for (const [name, values] of groupHeaders(response.headers)) res.setHeader(name, values.length === 1 ? values[0] ?? '' : values);
-    if (hasBody(response)) res.end(response.body);
+    if (isStreaming(response)) void writeStream(res, response, logError);
+    else if (hasBody(response)) res.end(response.body);
     else res.end();
   } catch (error) {
     logError(`atommq: unable to write the response: ${error instanceof Error ? error.message : String(error)}`);

@@ -12,6 +12,8 @@ export interface CursorInput {
   readonly lastId: string | undefined;
   /** The `If-None-Match` header: a feed ETag, or a bare or quoted entry id (AtomBus). */
   readonly ifNoneMatch: string | undefined;
+  /** `Last-Event-ID` (exclusive; an event stream's reconnection), which wins over every other cursor. */
+  readonly lastEventId?: string | undefined;
 }
 
 /** Where a read starts, and what `If-None-Match` named. */
@@ -31,7 +33,8 @@ export interface ResolvedCursor {
 export async function resolveCursor(feed: FeedRecord, input: CursorInput, store: Store): Promise<ResolvedCursor> {
   const notModifiedAt = input.ifNoneMatch === undefined ? undefined : await ifNoneMatchPosition(feed, input.ifNoneMatch, store);
   let position: number;
-  if (input.startAfter !== undefined) position = await requirePosition(feed, input.startAfter, 'start_after', store);
+  if (input.lastEventId !== undefined && input.lastEventId.trim() !== '') position = await requirePosition(feed, input.lastEventId, 'Last-Event-ID', store);
+  else if (input.startAfter !== undefined) position = await requirePosition(feed, input.startAfter, 'start_after', store);
   else if (input.startAt !== undefined) position = await requirePosition(feed, input.startAt, 'start_at', store) - 1;
   else if (input.lastId !== undefined) position = await requirePosition(feed, input.lastId, 'Xlastid', store);
   else position = notModifiedAt ?? 0;

@@ -29,7 +29,13 @@ export async function readMedia(request: MediaRequest, deps: Deps): Promise<Core
   }
   return {
     status: 200,
-    headers: [['Content-Type', media.type], ['Content-Length', String(media.bytes.byteLength)], ['ETag', etag], ['Cache-Control', 'public, max-age=31536000, immutable']],
+    headers: [
+      ['Content-Type', media.type], ['Content-Length', String(media.bytes.byteLength)], ['ETag', etag], ['Cache-Control', 'public, max-age=31536000, immutable'],
+      // The HTML view links media, and a publisher may post text/html or SVG. CSP `sandbox`
+      // (CSP3 §6.3.2) runs no script in it and gives it an opaque origin, so it cannot act as
+      // this server with a browser's cached credentials; nosniff keeps other types from turning into HTML.
+      ['Content-Security-Policy', 'sandbox'], ['X-Content-Type-Options', 'nosniff'],
+    ],
     body: media.bytes,
   };
 }

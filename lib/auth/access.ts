@@ -12,7 +12,7 @@ import type { Action, Authenticator, Identity } from './identity.js';
 export async function authorizeRequest(auth: Authenticator, target: Route, method: string, env: CgiEnv, singleFeed: string | undefined): Promise<Identity | undefined> {
   const identity = await auth.authenticate(env);
   if (identity === 'invalid') throw challenge(auth, 'the user name or password is not valid');
-  const feed = target.kind === 'service' ? singleFeed : target.feed;
+  const feed = 'feed' in target ? target.feed : singleFeed;
   if (feed === undefined) return identity;
   // Consumer groups: claiming, acking and reading status are reading the feed; only creating
   // and deleting a group (PUT, DELETE) changes what others see.

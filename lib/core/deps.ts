@@ -19,6 +19,11 @@ export interface Config {
   readonly idempotencySeconds: number;
   /** The most entries one batch POST may hold (default 1000); more is a 413. */
   readonly maxBatchEntries: number;
+  /**
+   * Origins (`https://app.example`) whose pages may POST, PUT and DELETE here and read answers
+   * through CORS, besides the server's own; default none.
+   */
+  readonly allowedOrigins: readonly string[];
 }
 
 /** The defaults of {@link Config}. */
@@ -31,6 +36,7 @@ export const DEFAULT_CONFIG: Config = {
   maxWaitSeconds: 30,
   idempotencySeconds: 24 * 60 * 60,
   maxBatchEntries: 1000,
+  allowedOrigins: [],
 };
 
 /** What the core needs from the outside world; adapters and tests provide it. */

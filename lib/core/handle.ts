@@ -9,16 +9,27 @@ import { publish } from '../atompub/publish.js';
 import { readServiceDocument } from '../atompub/service.js';
 import { answerGroup } from '../atompub/groups/answer.js';
 import { Urls } from '../atompub/urls.js';
+import { openEventStream } from '../atompub/event-stream.js';
+import { serveAsset } from '../html/assets.js';
+import { renderArchivePage, renderFeedPage } from '../html/feed-page.js';
+import { renderMemberPage } from '../html/member-page.js';
+import { renderServicePage } from '../html/service-page.js';
 import { AppendRejectedError, StoreUnavailableError } from '../storage/store.js';
 import type { FeedRecord } from '../storage/store.js';
+import type { Identity } from '../auth/identity.js';
 import { renderProblem, PROBLEM_TYPE } from '../xml/problem.js';
 import { readBody } from './body.js';
 import type { BodySource, Deps } from './deps.js';
 import type { CgiEnv } from './env.js';
+import type { Representation } from './negotiate.js';
 import { baseUrl, pathInfo, queryParams, requestHeader, requestMethod } from './env.js';
 import { HttpError } from './errors.js';
+import { checkHealth } from './health.js';
+import { negotiate } from './negotiate.js';
+import { checkOrigin, corsHeaders } from './origin.js';
+import { unbuffered } from './unbuffered.js';
 import type { CoreResponse } from './response.js';
-import { REASON, hasBody, textResponse } from './response.js';
+import { REASON, hasBody, isStreaming, textResponse } from './response.js';
 import type { Route } from './router.js';
 import { ALLOWED_METHODS, route } from './router.js';
 
@@ -27,14 +38,19 @@ import { ALLOWED_METHODS, route } from './router.js';
  * FastCGI, HTTP) calls this and writes the result unchanged. It never throws: client errors
  * become their 4xx, a store that cannot write becomes 503, and anything else is logged and
  * answered with a bare 500.
+ *
+ * `signal` aborts when the client goes away. A Server-Sent Events answer streams until it
+ * aborts, so an adapter that can stream must pass one.
  */
 export async function handle(env: CgiEnv, body: BodySource, deps: Deps, signal?: AbortSignal): Promise<CoreResponse> {
   const method = requestMethod(env);
+  const cors = corsHeaders(method, env, deps.config.allowedOrigins);
   try {
-    const response = await dispatch(method, env, body, deps, signal);
+    const response = withHeaders(await dispatch(method, env, body, deps, signal), cors);
     return method === 'HEAD' ? withoutBody(response) : response;
   } catch (error) {
-    return errorResponse(error, method, env, deps);
+    // An allowed page must be able to read a 4xx or 503 too, or it sees only a network failure.
+    return withHeaders(errorResponse(error, method, env, deps), cors);
   }
 }
 
@@ -42,14 +58,26 @@ async function dispatch(method: string, env: CgiEnv, body: BodySource, deps: Dep
   const target = route(pathInfo(env), deps.config.feed);
   const allowed = ALLOWED_METHODS[target.kind];
   if (!allowed.includes(method)) throw HttpError.methodNotAllowed(method, allowed);
+  if (target.kind === 'asset') return serveAsset(target.name, requestHeader(env, 'If-None-Match'));
+  if (target.kind === 'health') return checkHealth(deps); // open even when auth is on
+  checkOrigin(method, env, deps.config.allowedOrigins);
   // Once per request, before any body is read or any feed looked up: a 401 reads no body.
   const identity = deps.auth === undefined ? undefined : await authorizeRequest(deps.auth, target, method, env, deps.config.feed);
   const urls = new Urls(baseUrl(env), deps.config.feed);
+  // RFC 9110 §12.5.5: every representation of a negotiated resource says what it varied on.
+  const view = negotiate(requestHeader(env, 'Accept'), target.kind === 'collection');
+  const isNegotiated = method !== 'POST' && method !== 'PUT' && method !== 'DELETE' && target.kind !== 'media';
+  const response = await answer(target, view, method, env, body, deps, signal, urls, identity);
+  return isNegotiated ? withHeaders(response, [['Vary', 'Accept']]) : response;
+}
+
+async function answer(target: Exclude<Route, { kind: 'asset' | 'health' }>, view: Representation, method: string, env: CgiEnv, body: BodySource, deps: Deps, signal: AbortSignal | undefined, urls: Urls, identity: Identity | undefined): Promise<CoreResponse> {
+  const ifNoneMatch = requestHeader(env, 'If-None-Match');
   switch (target.kind) {
     case 'service': {
       const listed = deps.config.feed === undefined ? await deps.store.listFeeds() : [await deps.store.ensureFeed(deps.config.feed)];
       const feeds = deps.auth === undefined ? listed : readableFeeds(deps.auth, identity, listed);
-      return readServiceDocument(feeds, urls, deps);
+      return view === 'html' ? renderServicePage(feeds, urls, deps, ifNoneMatch) : readServiceDocument(feeds, urls, deps);
     }
     case 'collection': {
       if (method === 'POST') {
@@ -59,8 +87,13 @@ async function dispatch(method: string, env: CgiEnv, body: BodySource, deps: Dep
       const query = queryParams(env);
       const feed = await existingFeed(target, deps);
       if (query.get('view') === EDITED_VIEW) return readEditedView(feed, query.get('before') ?? undefined, urls, deps);
+      if (view === 'event-stream') {
+        return openEventStream({ feed, cursor: cursorInput(env), lastEventId: requestHeader(env, 'Last-Event-ID'), urls, signal: signal ?? new AbortController().signal }, deps);
+      }
+      if (view === 'html') return renderFeedPage({ feed, cursor: cursorInput(env), limit: query.get('limit') ?? undefined, urls, ifNoneMatch }, deps);
       const wait = requestedWait(requestHeader(env, 'Prefer'), query.get('wait') ?? undefined, deps.config.maxWaitSeconds);
-      return readFeedPage({ feed, cursor: cursorInput(env), limit: query.get('limit') ?? undefined, urls, wait, signal }, deps);
+      const page = await readFeedPage({ feed, cursor: cursorInput(env), limit: query.get('limit') ?? undefined, urls, wait, signal }, deps);
+      return wait > 0 ? unbuffered(page) : page;
     }
     case 'member': {
       const feed = await existingFeed(target, deps);
@@ -70,10 +103,13 @@ async function dispatch(method: string, env: CgiEnv, body: BodySource, deps: Dep
         return replaceMember({ ...edit, contentType: env['CONTENT_TYPE'], body: bytes }, deps);
       }
       if (method === 'DELETE') return deleteMember(edit, deps);
-      return readMember({ feed, key: target.key, ifNoneMatch: requestHeader(env, 'If-None-Match'), urls }, deps);
+      if (view === 'html') return renderMemberPage({ feed, key: target.key, urls, ifNoneMatch }, deps);
+      return readMember({ feed, key: target.key, ifNoneMatch, urls }, deps);
     }
-    case 'archive':
-      return readArchive(await existingFeed(target, deps), target.key, urls, deps);
+    case 'archive': {
+      const feed = await existingFeed(target, deps);
+      return view === 'html' ? renderArchivePage(feed, target.key, urls, ifNoneMatch, deps) : readArchive(feed, target.key, urls, deps);
+    }
     case 'media':
       return readMedia({ feed: await existingFeed(target, deps), key: target.key, ifNoneMatch: requestHeader(env, 'If-None-Match') }, deps);
     case 'group':
@@ -99,9 +135,14 @@ async function existingFeed(target: Extract<Route, { feed: string }>, deps: Deps
   return feed;
 }
 
-/** HEAD: the GET response's status and headers, Content-Length included, without the body. */
+/** HEAD: the GET response's status and headers, Content-Length included, without the body (or stream). */
 function withoutBody(response: CoreResponse): CoreResponse {
+  if (isStreaming(response)) return { status: response.status, headers: response.headers, body: new Uint8Array(0) };
   return hasBody(response) ? { ...response, body: new Uint8Array(0) } : response;
+}
+
+function withHeaders(response: CoreResponse, extra: CoreResponse['headers']): CoreResponse {
+  return extra.length === 0 ? response : { ...response, headers: [...response.headers, ...extra] };
 }
 
 function errorResponse(error: unknown, method: string, env: CgiEnv, deps: Deps): CoreResponse {

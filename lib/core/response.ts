@@ -15,10 +15,23 @@ export type StatusWithBody =
   | 400 | 401 | 403 | 404 | 405 | 406 | 409 | 410 | 411 | 412 | 413 | 415 | 422 | 428 | 431
   | 500 | 503;
 
-/** A complete response: status, headers, and (unless bodiless) the body bytes. */
+/**
+ * A response whose body is written as it is produced (Server-Sent Events). The adapter writes each
+ * chunk as soon as it comes, without buffering, and stops when the iterable ends; the iterable
+ * ends when the request's AbortSignal aborts (client gone, server shutting down, or a CGI
+ * stream's lifetime over). It has no Content-Length.
+ */
+export interface StreamingResponse {
+  readonly status: 200;
+  readonly headers: HeaderList;
+  readonly stream: AsyncIterable<Uint8Array>;
+}
+
+/** A complete response: status, headers, and (unless bodiless) the body bytes or a stream of them. */
 export type CoreResponse =
   | { readonly status: BodilessStatus; readonly headers: HeaderList }
-  | { readonly status: StatusWithBody; readonly headers: HeaderList; readonly body: Uint8Array };
+  | { readonly status: StatusWithBody; readonly headers: HeaderList; readonly body: Uint8Array }
+  | StreamingResponse;
 
 /** The reason phrases the CGI `Status:` line and the HTTP status line use. */
 export const REASON: Readonly<Record<BodilessStatus | StatusWithBody, string>> = {
@@ -33,6 +46,11 @@ export const REASON: Readonly<Record<BodilessStatus | StatusWithBody, string>> =
 /** Returns true when the response variant carries a body. */
 export function hasBody(response: CoreResponse): response is Extract<CoreResponse, { body: Uint8Array }> {
   return 'body' in response;
+}
+
+/** Returns true when the response body is a stream of chunks. */
+export function isStreaming(response: CoreResponse): response is StreamingResponse {
+  return 'stream' in response;
 }
 
 const UTF8 = new TextEncoder();

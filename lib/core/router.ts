@@ -4,20 +4,25 @@ import { routeGroup } from './group-route.js';
 
 /** What a request path names. */
 export type Route =
+  | { readonly kind: 'health' }
   | { readonly kind: 'service' }
   | { readonly kind: 'collection'; readonly feed: string }
   | { readonly kind: 'member'; readonly feed: string; readonly key: string }
   | { readonly kind: 'media'; readonly feed: string; readonly key: string }
   | { readonly kind: 'archive'; readonly feed: string; readonly key: string }
+  /** The HTML view's own script and style sheet, `/assets/{name}` in both modes. */
+  | { readonly kind: 'asset'; readonly name: string }
   | GroupRoute;
 
 /** The methods each kind of resource answers; HEAD works wherever GET does. */
 export const ALLOWED_METHODS: Readonly<Record<Route['kind'], readonly string[]>> = {
+  health: ['GET', 'HEAD'],
   service: ['GET', 'HEAD'],
   collection: ['GET', 'HEAD', 'POST'],
   member: ['GET', 'HEAD', 'PUT', 'DELETE'],
   media: ['GET', 'HEAD'],
   archive: ['GET', 'HEAD'],
+  asset: ['GET', 'HEAD'],
   // Each part of a group answers fewer; the group module answers 405 for the others.
   group: ['GET', 'HEAD', 'PUT', 'DELETE', 'POST'],
 };
@@ -35,7 +40,7 @@ export function isFeedName(name: string): boolean {
 }
 
 /**
- * Maps PATH_INFO to a route. Single-feed mode (`singleFeed` set): `/` is the feed,
+ * Maps PATH_INFO to a route. `/health` is the health check in both modes. Single-feed mode (`singleFeed` set): `/` is the feed,
  * `/service` the service document, `/entries/{key}` a member, `/media/{key}` its media,
  * `/archive/{k}` an RFC 5005 archive page.
  * Multi-feed mode: `/` is the service document, `/feeds/{name}` a feed, and members and media
@@ -43,6 +48,9 @@ export function isFeedName(name: string): boolean {
  */
 export function route(pathInfo: string, singleFeed: string | undefined): Route {
   const segments = pathInfo.split('/').filter((s) => s !== '');
+  // `{base}/health` in both modes, for load balancers (see health.ts).
+  if (segments.length === 1 && segments[0] === 'health') return { kind: 'health' };
+  if (segments.length === 2 && segments[0] === 'assets' && segments[1] !== undefined) return { kind: 'asset', name: segments[1] };
   if (singleFeed !== undefined) {
     const [first, key, ...rest] = segments;
     if (first === undefined) return { kind: 'collection', feed: singleFeed };

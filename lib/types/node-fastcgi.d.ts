@@ -1,15 +1,13 @@
 /** The subset of node-fastcgi 2.x that AtomMQ calls; the package ships no types. */
 declare module 'node-fastcgi' {
   import type { IncomingMessage, ServerResponse } from 'node:http';
-  import type { EventEmitter } from 'node:events';
+  import type { Server } from 'node:net';
 
-  /** A FastCGI server; `listen()` with no address takes the socket on fd 0. */
-  export interface FastCgiServer extends EventEmitter {
-    close(callback?: (error?: Error) => void): this;
-    listen(callback?: () => void): this;
-    listen(path: string, callback?: () => void): this;
-    listen(port: number, host: string, callback?: () => void): this;
-  }
+  /**
+   * A FastCGI server: a net.Server (it is one) whose `listen()` with no address takes the
+   * socket on fd 0, and whose 'request' events carry http-like objects.
+   */
+  export type FastCgiServer = Server;
 
   const fcgi: {
     createServer(responder: (req: IncomingMessage, res: ServerResponse) => void): FastCgiServer;

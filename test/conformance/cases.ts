@@ -35,6 +35,8 @@ export async function publish(t: Target, title: string, extra = ''): Promise<Tes
 /** Turns an absolute link the server wrote into a path for `t.request`, checking its prefix. */
 export function relativeTo(t: Target, href: string): string {
   const url = new URL(href);
+  // Behind a web server on a non-default port, a link without the port points elsewhere (issue 14).
+  if (t.origin !== undefined) assert.equal(url.origin, t.origin, `${href} does not carry the origin the client used`);
   assert.ok(url.pathname.startsWith(`${t.scriptPrefix}/`) || url.pathname === t.scriptPrefix, `${href} is not under ${t.scriptPrefix}`);
   if (t.scriptPrefix !== '') assert.ok(!url.pathname.startsWith(`${t.scriptPrefix}${t.scriptPrefix}`), `${href} doubles the prefix`);
   return url.pathname.slice(t.scriptPrefix.length) + url.search;

@@ -1,16 +1,19 @@
 import { after, before, describe, it } from 'node:test';
 import { CASES } from './cases.js';
 import type { Target } from '../support/targets.js';
-import { NEEDS_LIGHTTPD, TARGET_NAMES, startTargets } from '../support/targets.js';
-import { IS_CI, whichCommand } from '../support/tools.js';
+import { TARGET_NAMES, WEB_SERVER_OF, startTargets } from '../support/targets.js';
+import { whyUnavailable } from '../support/front-end-check.js';
 
-/** Runs every conformance case through each of the six routes, on one SQLite database. */
-const hasLighttpd = whichCommand('lighttpd') !== undefined;
-if (!hasLighttpd && IS_CI) throw new Error('lighttpd is not installed, and CI=true: .ci/run must install it');
-if (!hasLighttpd) process.stderr.write('# lighttpd not installed: the three lighttpd routes are skipped (CI installs it)\n');
+/**
+ * Runs every conformance case through each route: in-process, spawned CGI, lighttpd (three
+ * ways), `atommq serve` over HTTP, Apache (mod_cgi, mod_fcgid, mod_proxy_fcgi) and nginx.
+ */
+/** ATOMMQ_TEST_TARGETS=nginx,apache-cgi runs only those routes (for a quick local run). */
+const only = process.env['ATOMMQ_TEST_TARGETS']?.split(',');
 
-for (const name of TARGET_NAMES) {
-  const skip = NEEDS_LIGHTTPD.has(name) && !hasLighttpd ? 'lighttpd is not installed' : false;
+for (const name of TARGET_NAMES.filter((n) => only === undefined || only.includes(n))) {
+  const server = WEB_SERVER_OF[name];
+  const skip = server === undefined ? false : whyUnavailable(server, name.startsWith('lighttpd') || name === 'serve-fastcgi' ? 'any' : 'root');
   describe(`conformance through ${name}`, { skip }, () => {
     let target: Target | undefined;
     let close: (() => Promise<void>) | undefined;

@@ -62,7 +62,7 @@ export interface Lighttpd {
  * `atommq serve --fastcgi` on the socket the example names for /bus, then lighttpd itself.
  * The example is what users copy, so running it here keeps it from rotting.
  */
-export async function startLighttpd(options: { readonly dsn?: string; readonly serveArgs?: readonly string[] } = {}): Promise<Lighttpd> {
+export async function startLighttpd(options: { readonly dsn?: string; readonly serveArgs?: readonly string[]; readonly scriptEnv?: Readonly<Record<string, string>> } = {}): Promise<Lighttpd> {
   const stateDir = await mkdtemp(join(tmpdir(), 'atommq-lighttpd-'));
   const port = await freePort();
   const dsn = options.dsn ?? `sqlite:${stateDir}/atommq.db`;
@@ -71,7 +71,9 @@ export async function startLighttpd(options: { readonly dsn?: string; readonly s
     .replace(/^var\.atommq_home\s*=.*$/m, `var.atommq_home = "${REPO_ROOT}"`)
     .replace(/^var\.atommq_state\s*=.*$/m, `var.atommq_state = "${stateDir}"`)
     .replace(/^server\.port\s*=.*$/m, `server.port = ${port}`)
-    .replaceAll(`"sqlite:" + var.atommq_state + "/atommq.db"`, JSON.stringify(dsn));
+    .replaceAll(`"sqlite:" + var.atommq_state + "/atommq.db"`, JSON.stringify(dsn))
+    // Extra variables for the CGI and spawned FastCGI scripts, next to ATOMMQ_DSN.
+    .replaceAll('"ATOMMQ_DSN" =>', `${Object.entries(options.scriptEnv ?? {}).map(([k, v]) => `${JSON.stringify(k)} => ${JSON.stringify(v)}, `).join('')}"ATOMMQ_DSN" =>`);
   await mkdir(join(stateDir, 'htdocs'));
   const configPath = join(stateDir, 'lighttpd.conf');
   await writeFile(configPath, config);
