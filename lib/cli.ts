@@ -7,6 +7,7 @@ import { LazyStore } from './storage/lazy-store.js';
 import { listenAsPlanned } from './serve-listen.js';
 import { CLIENT_USAGE, findClientCommand, runClientCommand } from './cli/client-commands.js';
 import { serveBanner } from './cli/serve-banner.js';
+import { groupsHoldingRetention } from './atompub/groups/status.js';
 
 /**
  * `atommq serve`: the standalone server. Every flag has an environment variable, and a flag
@@ -101,6 +102,11 @@ async function main(argv: string[]): Promise<void> {
   server.stopOnSignals(listener); // graceful: README, "Stopping"
 }
 
+/** Consumer groups that keep retention from pruning: ` held_by=a,b`, or nothing. */
+function heldBy(groups: readonly string[]): string {
+  return groups.length === 0 ? '' : `\theld_by=${groups.join(',')}`;
+}
+
 /** `atommq feeds …` and `atommq prune`: administration through the same DSN settings. */
 async function administer(positionals: readonly string[], values: Record<string, string | boolean | undefined>): Promise<void> {
   const store = new LazyStore(setting(values, 'dsn', 'ATOMMQ_DSN') ?? 'sqlite:atommq.db',
@@ -111,7 +117,7 @@ async function administer(positionals: readonly string[], values: Record<string,
       const removed = await runMaintenance(store, new Date(), DEFAULT_CONFIG.idempotencySeconds, sub);
       for (const [feed, count] of removed) process.stdout.write(`${feed}\tremoved=${count}\n`);
     } else if (sub === 'list') {
-      for (const feed of await store.listFeeds()) process.stdout.write(`${describeFeed(feed, await store.countEntries(feed.id))}\n`);
+      for (const feed of await store.listFeeds()) process.stdout.write(`${describeFeed(feed, await store.countEntries(feed.id))}${heldBy(await groupsHoldingRetention(store, feed))}\n`);
     } else if (sub === 'set' && name !== undefined) {
       const text = (flag: string): string | undefined => (typeof values[flag] === 'string' ? values[flag] : undefined);
       const settings = parseSettings({ 'max-age': text('max-age'), 'max-count': text('max-count'), 'page-size': text('page-size') });

@@ -12,6 +12,7 @@ import { FEED_TYPE } from './media-types.js';
 import { entryView, readableRows } from './members.js';
 import type { Urls } from './urls.js';
 import { waitAtMost } from './wait.js';
+import { GROUPS_REL, GroupUrls } from './groups/urls.js';
 
 /** A request for one page of a feed's log. */
 export interface FeedPageRequest {
@@ -75,6 +76,7 @@ export async function readFeedPage(request: FeedPageRequest, deps: Deps): Promis
     { rel: 'current', href: urls.current(feed.name) },
   ];
   if (hasMore) links.push({ rel: 'next', href: nextHref(feed, last, explicitLimit, pageSize, urls) });
+  links.push({ rel: GROUPS_REL, href: new GroupUrls(urls, feed.name).list(), type: 'application/json' });
   // RFC 5005 §4: the newest complete window before this page is the previous archive.
   const window = Math.floor(position / pageSize);
   if (window >= 1) links.push({ rel: 'prev-archive', href: urls.archive(feed.name, window) });

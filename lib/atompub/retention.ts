@@ -18,10 +18,23 @@ export function retentionRule(feed: FeedRecord, now: Date): PruneRule | undefine
  * never wait long. Returns how many rows were removed.
  */
 export async function pruneFeed(store: Store, feed: FeedRecord, now: Date): Promise<number> {
-  const rule = retentionRule(feed, now);
-  if (rule === undefined) return 0;
+  const limits = retentionRule(feed, now);
+  if (limits === undefined) return 0;
+  // Consumer groups hold the log back: never past an entry a group still has to deliver, and by
+  // count never past a parked one. A group's needs only move forward while this runs, so floors
+  // read before the prune are safe.
+  const floors = await store.groups.retentionFloors(feed.id);
+  const rule: PruneRule = floors.length === 0 ? limits : {
+    ...limits,
+    keepFrom: Math.min(...floors.map((f) => f.unfinishedFrom)),
+    keepParkedFrom: Math.min(...floors.map((f) => f.parkedFrom ?? Infinity)),
+  };
   let total = 0;
   for (let removed = await store.prune(feed.id, rule); removed > 0; removed = await store.prune(feed.id, rule)) total += removed;
+  if (total > 0 && floors.length > 0) {
+    const pruned = await store.findFeed(feed.name);
+    if (pruned !== undefined) await store.groups.forgetPruned(pruned, pruned.prunedThrough);
+  }
   return total;
 }
 

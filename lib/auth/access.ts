@@ -14,7 +14,10 @@ export async function authorizeRequest(auth: Authenticator, target: Route, metho
   if (identity === 'invalid') throw challenge(auth, 'the user name or password is not valid');
   const feed = 'feed' in target ? target.feed : singleFeed;
   if (feed === undefined) return identity;
-  const action: Action = method === 'GET' || method === 'HEAD' ? 'read' : 'write';
+  // Consumer groups: claiming, acking and reading status are reading the feed; only creating
+  // and deleting a group (PUT, DELETE) changes what others see.
+  const isRead = method === 'GET' || method === 'HEAD' || (target.kind === 'group' && method === 'POST');
+  const action: Action = isRead ? 'read' : 'write';
   if (auth.isAllowed(identity, feed, action)) return identity;
   if (identity === undefined) throw challenge(auth, `this feed needs authentication to ${action === 'read' ? 'read' : 'publish, edit or delete'}`);
   throw HttpError.forbidden(`you may not ${action === 'read' ? 'read' : 'publish to, edit or delete in'} this feed`);

@@ -4,12 +4,15 @@ import { IMPORT_USAGE, importCommand } from './import-command.js';
 import { UsageError } from './output.js';
 import { PUBLISH_USAGE, publishCommand } from './publish-command.js';
 import { TAIL_USAGE, tailCommand } from './tail-command.js';
+import { WORK_USAGE, workCommand } from './work-command.js';
+import { GROUPS_USAGE, groupsCommand } from './groups-command.js';
 
 /** The client commands' usage lines, for `atommq --help`. */
-export const CLIENT_USAGE = [PUBLISH_USAGE, TAIL_USAGE, IMPORT_USAGE, FEEDS_USAGE];
+export const CLIENT_USAGE = [PUBLISH_USAGE, TAIL_USAGE, IMPORT_USAGE, FEEDS_USAGE, WORK_USAGE, GROUPS_USAGE];
 
 /**
- * The command that talks to a server over HTTP (`publish`, `tail`, `import`, `feeds URL`), or
+ * The command that talks to a server over HTTP (`publish`, `tail`, `import`, `feeds URL`, and
+ * the consumer-group `work` and `groups`), or
  * undefined for the commands that open the database themselves (`serve`, `feeds list`…).
  */
 export function findClientCommand(argv: readonly string[]): ((args: readonly string[]) => Promise<number>) | undefined {
@@ -18,6 +21,8 @@ export function findClientCommand(argv: readonly string[]): ((args: readonly str
     case 'publish': return publishCommand;
     case 'tail': return tailCommand;
     case 'import': return importCommand;
+    case 'work': return workCommand;
+    case 'groups': return groupsCommand;
     case 'feeds': return first !== undefined && /^https?:\/\//i.test(first) ? feedsCommand : undefined;
     default: return undefined;
   }

@@ -9,6 +9,7 @@ import { findMediaMember, readMedia } from '../atompub/media.js';
 import { readMember } from '../atompub/member.js';
 import { publish } from '../atompub/publish.js';
 import { readServiceDocument } from '../atompub/service.js';
+import { answerGroup } from '../atompub/groups/answer.js';
 import { Urls } from '../atompub/urls.js';
 import { openEventStream } from '../atompub/event-stream.js';
 import { serveAsset } from '../html/assets.js';
@@ -120,6 +121,8 @@ async function answer(target: Exclude<Route, { kind: 'asset' | 'health' }>, view
       if (method === 'DELETE') return deleteMember({ feed, key: (await findMediaMember(feed, target.key, deps)).member.toString(), ifMatch, urls }, deps);
       return readMedia({ feed, key: target.key, revision: queryParams(env).get('revision') ?? undefined, ifNoneMatch: requestHeader(env, 'If-None-Match') }, deps);
     }
+    case 'group':
+      return answerGroup({ target, method, env, body, urls, signal, feed: () => existingFeed(target, deps) }, deps);
   }
 }
 

@@ -1,4 +1,6 @@
 import { HttpError } from './errors.js';
+import type { GroupRoute } from './group-route.js';
+import { routeGroup } from './group-route.js';
 
 /** What a request path names. */
 export type Route =
@@ -9,7 +11,8 @@ export type Route =
   | { readonly kind: 'media'; readonly feed: string; readonly key: string }
   | { readonly kind: 'archive'; readonly feed: string; readonly key: string }
   /** The HTML view's own script and style sheet, `/assets/{name}` in both modes. */
-  | { readonly kind: 'asset'; readonly name: string };
+  | { readonly kind: 'asset'; readonly name: string }
+  | GroupRoute;
 
 /** The methods each kind of resource answers; HEAD works wherever GET does. */
 export const ALLOWED_METHODS: Readonly<Record<Route['kind'], readonly string[]>> = {
@@ -20,6 +23,8 @@ export const ALLOWED_METHODS: Readonly<Record<Route['kind'], readonly string[]>>
   media: ['GET', 'HEAD', 'PUT', 'DELETE'],
   archive: ['GET', 'HEAD'],
   asset: ['GET', 'HEAD'],
+  // Each part of a group answers fewer; the group module answers 405 for the others.
+  group: ['GET', 'HEAD', 'PUT', 'DELETE', 'POST'],
 };
 
 /**
@@ -50,6 +55,7 @@ export function route(pathInfo: string, singleFeed: string | undefined): Route {
     const [first, key, ...rest] = segments;
     if (first === undefined) return { kind: 'collection', feed: singleFeed };
     if (first === 'service' && key === undefined) return { kind: 'service' };
+    if (first === 'groups') return routeGroup(singleFeed, segments.slice(1), isFeedName) ?? throwNotFound(pathInfo);
     if (key !== undefined && rest.length === 0) {
       if (first === 'entries') return { kind: 'member', feed: singleFeed, key };
       if (first === 'media') return { kind: 'media', feed: singleFeed, key };
@@ -59,15 +65,20 @@ export function route(pathInfo: string, singleFeed: string | undefined): Route {
   }
   const [first, feed, entries, key, ...rest] = segments;
   if (first === undefined) return { kind: 'service' };
-  if (first !== 'feeds' || feed === undefined || rest.length > 0) throw notFound(pathInfo);
+  if (first !== 'feeds' || feed === undefined || (rest.length > 0 && entries !== 'groups')) throw notFound(pathInfo);
   if (!isFeedName(feed)) {
     throw HttpError.notFound('no such feed: names are 1-128 characters of A-Z, a-z, 0-9, "_", "-" and "." and do not start with "." or "-"');
   }
   if (entries === undefined) return { kind: 'collection', feed };
+  if (entries === 'groups') return routeGroup(feed, segments.slice(3), isFeedName) ?? throwNotFound(pathInfo);
   if (entries === 'entries' && key !== undefined) return { kind: 'member', feed, key };
   if (entries === 'media' && key !== undefined) return { kind: 'media', feed, key };
   if (entries === 'archive' && key !== undefined) return { kind: 'archive', feed, key };
   throw notFound(pathInfo);
+}
+
+function throwNotFound(path: string): never {
+  throw notFound(path);
 }
 
 function notFound(path: string): HttpError {

@@ -39,6 +39,8 @@ export interface SqlSyntax {
   onConflictUpdate(key: string): string;
   /** The value an upsert tried to insert into `column`, in its update arm. */
   inserted(column: string): string;
+  /** A SELECT of one column `now`: the database clock in ms since the epoch (consumer-group leases). */
+  readonly nowMs: string;
   /** Rows per multi-row INSERT (8 parameters each), under the bound-parameter limit. */
   readonly rowsPerInsert: number;
   readonly types: DdlTypes;
@@ -113,6 +115,8 @@ export const STANDARD_SYNTAX: SqlSyntax = {
   forShare: '',
   onConflictUpdate: (key) => `ON CONFLICT (${key}) DO UPDATE SET`,
   inserted: (column) => `EXCLUDED.${column}`,
+  // clock_timestamp(), not now(): now() is the start of the (group-committed) transaction.
+  nowMs: 'SELECT CAST(EXTRACT(EPOCH FROM clock_timestamp()) * 1000 AS BIGINT) AS now',
   rowsPerInsert: 1000,
   types: { id: 'BIGSERIAL PRIMARY KEY', bigint: 'BIGINT', integer: 'INTEGER', text: () => 'TEXT', longText: 'TEXT', bytes: 'BYTEA', keyedTable: '', table: '' },
 };

@@ -30,7 +30,9 @@ export async function deleteFeedRows(db: Session, d: SqlDialect, name: string): 
   const [row] = await db.all(`SELECT id FROM atommq_feed WHERE name_key = ? ${d.syntax.forUpdate}`, [feedKey(name)]);
   if (row === undefined) return false;
   const id = integerField(row, 'id');
-  for (const table of ['atommq_entry', 'atommq_media_revision', 'atommq_idempotency']) await db.run(`DELETE FROM ${table} WHERE feed_id = ?`, [id]);
+  // Consumer groups first: their rows refer to the feed's.
+  await db.run('DELETE FROM atommq_group_entry WHERE group_id IN (SELECT id FROM atommq_group WHERE feed_id = ?)', [id]);
+  for (const table of ['atommq_group', 'atommq_entry', 'atommq_media_revision', 'atommq_idempotency']) await db.run(`DELETE FROM ${table} WHERE feed_id = ?`, [id]);
   await db.run('DELETE FROM atommq_feed WHERE id = ?', [id]);
   return true;
 }
@@ -41,9 +43,11 @@ export async function deleteFeedRows(db: Session, d: SqlDialect, name: string): 
  * (undefined: all are). Never past `lastSeq`, never back, at most {@link PRUNE_CHUNK} rows on.
  */
 export function pruneCut(lastSeq: number, prunedThrough: number, rule: PruneRule, firstYoung: number | undefined): number {
+  // Consumer groups: never an entry a group still needs; parked ones only by age (issue #15).
+  const needed = (rule.keepFrom ?? Infinity) - 1;
   let cut = prunedThrough;
-  if (rule.keepLast !== undefined) cut = Math.max(cut, lastSeq - rule.keepLast);
-  if (rule.olderThan !== undefined) cut = Math.max(cut, firstYoung === undefined ? lastSeq : firstYoung - 1);
+  if (rule.keepLast !== undefined) cut = Math.max(cut, Math.min(lastSeq - rule.keepLast, needed, (rule.keepParkedFrom ?? Infinity) - 1));
+  if (rule.olderThan !== undefined) cut = Math.max(cut, Math.min(firstYoung === undefined ? lastSeq : firstYoung - 1, needed));
   return Math.min(cut, lastSeq, prunedThrough + PRUNE_CHUNK);
 }
 

@@ -64,6 +64,36 @@ export const MIGRATIONS: readonly Migration[] = [
       'DROP TABLE atommq_media',
     ],
   },
+  {
+    version: 4,
+    description: 'consumer groups: one row per group, one row per entry a group has handed out',
+    statements: (t) => [
+      `CREATE TABLE atommq_group (
+        id ${t.id},
+        feed_id ${t.bigint} NOT NULL,
+        name ${t.text(255)} NOT NULL,
+        name_key ${t.text(255)} NOT NULL,
+        created ${t.text(40)} NOT NULL,
+        lease_ms ${t.bigint} NOT NULL,
+        max_deliveries ${t.integer} NOT NULL,
+        claimed_through ${t.bigint} NOT NULL,
+        version ${t.bigint} NOT NULL DEFAULT 0,
+        parked_expired ${t.bigint} NOT NULL DEFAULT 0,
+        UNIQUE (feed_id, name_key),
+        FOREIGN KEY (feed_id) REFERENCES atommq_feed (id))${t.table}`,
+      `CREATE TABLE atommq_group_entry (
+        group_id ${t.bigint} NOT NULL,
+        seq ${t.bigint} NOT NULL,
+        state ${t.text(8)} NOT NULL,
+        token ${t.text(32)} NOT NULL,
+        deliveries ${t.integer} NOT NULL,
+        due_ms ${t.bigint} NOT NULL,
+        changed_ms ${t.bigint} NOT NULL,
+        PRIMARY KEY (group_id, seq),
+        FOREIGN KEY (group_id) REFERENCES atommq_group (id))${t.keyedTable}`,
+      'CREATE INDEX atommq_group_entry_by_state ON atommq_group_entry (group_id, state, seq)',
+    ],
+  },
 ];
 
 /** The newest schema version this code knows. */

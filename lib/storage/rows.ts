@@ -35,7 +35,7 @@ export function textField(row: unknown, name: string): string {
 }
 
 /** Reads a nullable column with `read`. */
-function optional<T>(row: unknown, name: string, read: (row: unknown, name: string) => T): T | undefined {
+export function optional<T>(row: unknown, name: string, read: (row: unknown, name: string) => T): T | undefined {
   const value = field(row, name);
   return value === null || value === undefined ? undefined : read(row, name);
 }

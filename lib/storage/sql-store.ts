@@ -8,6 +8,7 @@ import { ENTRY_COLUMNS, FEED_COLUMNS, bytesField, feedKey, integerField, textFie
 import type { AppendRequest, AppendResult, Dialect, EntryRecord, FeedRecord, FeedSettings, PruneRule, Store, StoredMedia } from './store.js';
 import { StoreUnavailableError } from './store.js';
 import { Writer } from './writer.js';
+import { SqlGroupStore } from './group-store.js';
 
 /** The newest row of each member, deleted members left out: the AtomPub view of a log (`e` is the row). */
 const LIVE_MEMBER = `kind = 'entry' AND NOT EXISTS (SELECT 1 FROM atommq_entry AS n WHERE n.feed_id = e.feed_id AND n.member = e.member AND n.seq > e.seq)`;
@@ -27,9 +28,20 @@ export class SqlStore implements Store {
   readonly dialect: Dialect;
   private opening: Promise<Opened> | undefined;
   private isClosed = false;
+  /** Consumer groups, their queries written once too (group-store.ts), sharing this writer. */
+  readonly groups: SqlGroupStore;
 
   constructor(private readonly connection: Connection) {
     this.dialect = connection.dialect;
+    this.groups = new SqlGroupStore({
+      syntax: async () => (await this.opened()).d.syntax,
+      read: (sql, params) => this.read(sql, params),
+      write: async (lockKey, work) => {
+        const { d, writer } = await this.opened();
+        return writer.write(lockKey, (db) => work(db, d.syntax));
+      },
+      waitForAppend: (feedId, afterSeq, signal) => this.waitForAppend(feedId, afterSeq, signal),
+    });
   }
 
   /** Opens a store now, migrating its schema (safely when several heads start at once). */

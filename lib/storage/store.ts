@@ -1,3 +1,5 @@
+import type { GroupStore } from './groups.js';
+
 /**
  * The storage contract: the core reaches the database only through {@link Store} (sql-store.ts,
  * over a small dialect per database). Every feed is an append-only log of rows numbered 1, 2, 3…
@@ -120,6 +122,13 @@ export class AppendRejectedError extends Error {
 export interface PruneRule {
   readonly olderThan: string | undefined;
   readonly keepLast: number | undefined;
+  /**
+   * Consumer groups: the oldest seq some group still has to deliver. Neither limit removes it
+   * or anything after it.
+   */
+  readonly keepFrom?: number | undefined;
+  /** The oldest seq some group holds parked: the count limit stops before it, the age limit does not. */
+  readonly keepParkedFrom?: number | undefined;
 }
 
 /** A database behind AtomMQ. Every method is safe to call concurrently; `append` is durable when it resolves. */
@@ -158,6 +167,8 @@ export interface Store {
   prune(feedId: number, rule: PruneRule): Promise<number>;
   /** Forgets idempotency keys created before `olderThan`; returns how many. */
   expireIdempotencyKeys(olderThan: string): Promise<number>;
+  /** Consumer groups of the store's feeds (see groups.ts). */
+  readonly groups: GroupStore;
   /** Releases connections. */
   close(): Promise<void>;
 }

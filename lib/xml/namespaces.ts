@@ -7,6 +7,8 @@ export const NS = {
   tombstones: 'http://purl.org/atompub/tombstones/1.0',
   /** RFC 5005 feed history (archived feeds). */
   history: 'http://purl.org/syndication/history/1.0',
+  /** AtomMQ consumer groups: delivery count, lease expiry and parking time of a claimed entry. */
+  groups: 'tag:atommq.org,2026:groups',
   /** RFC 9457 problem details, XML form. */
   problem: 'urn:ietf:rfc:7807',
 } as const;

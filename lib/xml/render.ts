@@ -108,14 +108,21 @@ export function renderEntryDocument(view: EntryView): string {
   return xmlDocument(renderEntryElement(view));
 }
 
-/** Renders an Atom feed document (`application/atom+xml;type=feed`). */
-export function renderFeedDocument(feed: FeedView): string {
-  return xmlDocument(element('feed', { xmlns: NS.atom },
+/** The feed-level elements every feed document starts with: id, title, updated, author, generator. */
+export function renderFeedHead(feed: Pick<FeedView, 'atomId' | 'title' | 'updated' | 'author'>): Markup[] {
+  return [
     element('id', {}, feed.atomId),
     element('title', {}, feed.title),
     element('updated', {}, feed.updated),
     element('author', {}, element('name', {}, feed.author)),
     element('generator', {}, 'AtomMQ'),
+  ];
+}
+
+/** Renders an Atom feed document (`application/atom+xml;type=feed`). */
+export function renderFeedDocument(feed: FeedView): string {
+  return xmlDocument(element('feed', { xmlns: NS.atom },
+    ...renderFeedHead(feed),
     feed.isArchive && element('fh:archive', { 'xmlns:fh': NS.history }),
     ...feed.links.map(renderLink),
     // RFC 4287's grammar allows extension elements only before the first entry, so tombstones
@@ -147,6 +154,7 @@ export function renderTombstone(ref: string, when: string): string {
   return element('at:deleted-entry', { 'xmlns:at': NS.tombstones, ref, when }).markup;
 }
 
-function renderLink(link: LinkView): Markup {
+/** Renders an `atom:link`. */
+export function renderLink(link: LinkView): Markup {
   return element('link', { rel: link.rel, href: link.href, type: link.type });
 }

@@ -32,6 +32,8 @@ const SYNTAX: SqlSyntax = {
   forShare: 'LOCK IN SHARE MODE',
   onConflictUpdate: () => 'ON DUPLICATE KEY UPDATE',
   inserted: (column) => `VALUES(${column})`,
+  // SYSDATE(3), not NOW(3): NOW() is the start of the statement.
+  nowMs: 'SELECT CAST(UNIX_TIMESTAMP(SYSDATE(3)) * 1000 AS SIGNED) AS now',
   rowsPerInsert: 500,
   types: {
     ...STANDARD_SYNTAX.types, id: 'BIGINT NOT NULL AUTO_INCREMENT PRIMARY KEY', text: (chars) => `VARCHAR(${chars})`,

@@ -15,6 +15,8 @@ const SYNTAX: SqlSyntax = {
   ...STANDARD_SYNTAX,
   beginWrite: 'BEGIN IMMEDIATE',
   forUpdate: '',
+  // julianday() counts days from noon UTC, 4714 BC; 2440587.5 of them reach the Unix epoch.
+  nowMs: "SELECT CAST((julianday('now') - 2440587.5) * 86400000 AS INTEGER) AS now",
   // 8 parameters a row stays far below SQLite's 32,766 bound parameters.
   rowsPerInsert: 500,
   types: { ...STANDARD_SYNTAX.types, id: 'INTEGER PRIMARY KEY AUTOINCREMENT', bigint: 'INTEGER', bytes: 'BLOB', keyedTable: ' WITHOUT ROWID' },
