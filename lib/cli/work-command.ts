@@ -1,7 +1,9 @@
 import { spawn } from 'node:child_process';
 import { parseArgs } from 'node:util';
-import type { ClaimedMessage } from '../client/group-claims.js';
-import { subscribe } from '../client/group-subscribe.js';
+import type { GroupMessage } from '../client/group-source.js';
+import type { GroupSubscribeOptions } from '../client/subscribe.js';
+import { subscribe } from '../client/subscribe.js';
+import { UsageError, integerOption, retryReporter } from './output.js';
 
 /** The usage line of `atommq work`. */
 export const WORK_USAGE = 'atommq work FEED_URL --group G [--concurrency N] [--lease SECONDS] -- CMD [ARGS…]';
@@ -15,7 +17,7 @@ class CommandFailed extends Error {}
  * its environment. Exit 0 acks the message; anything else nacks it, so it is delivered again
  * (and parked after the group's maximum deliveries). `--concurrency N` runs up to N commands at
  * once. SIGINT or SIGTERM stops claiming, lets running commands finish and settle, and exits 0.
- * Returns the exit code: 0, or 2 for a usage mistake.
+ * A usage mistake throws {@link UsageError} (exit 2, see client-commands.ts).
  */
 export async function workCommand(argv: readonly string[]): Promise<number> {
   const split = argv.indexOf('--');
@@ -26,16 +28,18 @@ export async function workCommand(argv: readonly string[]): Promise<number> {
   });
   const [feedUrl] = positionals;
   const command = split < 0 ? [] : argv.slice(split + 1);
-  const concurrency = Number(values.concurrency ?? '1');
-  if (feedUrl === undefined || values.group === undefined || command.length === 0 || !Number.isInteger(concurrency) || concurrency < 1) {
-    process.stderr.write(`usage: ${WORK_USAGE}\n`);
-    return 2;
-  }
+  if (feedUrl === undefined || positionals.length > 1) throw new UsageError('work takes one feed URL');
+  if (values.group === undefined) throw new UsageError('work needs --group');
+  if (command.length === 0) throw new UsageError('work needs a command after --');
+  const concurrency = integerOption(values.concurrency, '--concurrency', 1) ?? 1;
+  // The server takes leases in seconds with up to three decimals (README, "Consumer groups").
+  if (values.lease !== undefined && !/^\d{1,6}(\.\d{1,3})?$/.test(values.lease)) throw new UsageError(`--lease must be seconds, such as 30 or 0.5, not ${values.lease}`);
+  const leaseSeconds = values.lease === undefined ? undefined : Number(values.lease);
   const stop = new AbortController();
   const onSignal = (): void => stop.abort();
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
-  const options = { group: values.group, max: 1, leaseSeconds: values.lease === undefined ? undefined : Number(values.lease), signal: stop.signal };
+  const options: GroupSubscribeOptions = { group: values.group, max: 1, leaseSeconds, signal: stop.signal, onRetry: retryReporter('work') };
   try {
     await Promise.all(Array.from({ length: concurrency }, () => workLoop(feedUrl, options, command)));
   } finally {
@@ -46,7 +50,7 @@ export async function workCommand(argv: readonly string[]): Promise<number> {
 }
 
 /** One worker slot: claims one message at a time until the signal aborts. */
-async function workLoop(feedUrl: string, options: Parameters<typeof subscribe>[1], command: readonly string[]): Promise<void> {
+async function workLoop(feedUrl: string, options: GroupSubscribeOptions, command: readonly string[]): Promise<void> {
   while (options.signal?.aborted !== true) {
     try {
       // subscribe acks a message when the loop body finishes, and nacks it when the body throws.
@@ -58,7 +62,7 @@ async function workLoop(feedUrl: string, options: Parameters<typeof subscribe>[1
 }
 
 /** Runs CMD for one message; throws {@link CommandFailed} unless it exits 0. */
-function runCommand(feedUrl: string, message: ClaimedMessage, command: readonly string[]): Promise<void> {
+function runCommand(feedUrl: string, message: GroupMessage, command: readonly string[]): Promise<void> {
   const [file = '', ...args] = command;
   return new Promise((resolve, reject) => {
     const child = spawn(file, args, {

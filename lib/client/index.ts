@@ -6,7 +6,8 @@ export { publish, publishAtomDocument, publishBatch, publishBytes, publishFeedDo
 export type { PublishOptions, Published, PublishedBatch } from './publish.js';
 export type { MessageInput } from './message-input.js';
 export { subscribe } from './subscribe.js';
-export type { SubscribeOptions } from './subscribe.js';
+export type { GroupSubscribeOptions, SubscribeOptions } from './subscribe.js';
+export type { GroupMessage, GroupSourceOptions } from './group-source.js';
 export type { LogSourceOptions } from './log-source.js';
 export type { Delivery, MessageSource } from './source.js';
 export type { Message } from './message.js';

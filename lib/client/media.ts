@@ -9,7 +9,7 @@ import type { Target } from './target.js';
  * `text/*` or XML, such as a message posted with `publishJson`. Binary media are left as a link
  * (`contentSrc`); so is a resource that is gone (404 or 410: its entry was deleted or pruned).
  */
-export async function withMediaContent(message: Message, target: Target, retry: RetryPolicy, signal: AbortSignal): Promise<Message> {
+export async function withMediaContent<M extends Message>(message: M, target: Target, retry: RetryPolicy, signal: AbortSignal): Promise<M> {
   if (message.contentSrc === undefined || message.content !== undefined || !isTextualType(message.contentType ?? '')) return message;
   const url = new URL(message.contentSrc, target.url).toString();
   // Only send credentials back to the server they came from.

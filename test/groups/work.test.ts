@@ -5,7 +5,7 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { subscribe } from '../../lib/client/group-subscribe.js';
+import { subscribe } from '../../lib/client/index.js';
 import { httpFetch } from '../support/http.js';
 import type { Running } from '../support/processes.js';
 import { CLI, startServeHttp } from '../support/processes.js';
