@@ -3,6 +3,7 @@ import { NS } from '../xml/namespaces.js';
 import { parseXmlDocument } from '../xml/parse.js';
 import { PUBLISH_RETRY, SUBSCRIBE_RETRY } from './backoff.js';
 import { AtomMQProtocolError } from './errors.js';
+import { positionEtag } from './etag.js';
 import type { LogSourceOptions } from './log-source.js';
 import { withMediaContent } from './media.js';
 import type { Message } from './message.js';
@@ -96,13 +97,15 @@ export function groupSource(target: Target, options: GroupSourceOptions): Messag
 async function parseClaim(url: string, body: Uint8Array): Promise<Claimed[]> {
   const root = (await parseXmlDocument(body)).root();
   if (root === null || root.name() !== 'feed' || root.namespace()?.href() !== NS.atom) throw new AtomMQProtocolError(`POST ${url}: the claim is not an Atom feed`);
+  // The claim's atom:id is the feed's urn:uuid, whose first 8 hex digits tag its position ETags.
+  const feedTag = /^urn:uuid:([0-9a-f]{8})/i.exec(root.get<Element>('a:id', XPATH_NS)?.text().trim() ?? '')?.[1]?.toLowerCase();
   return root.childNodes().filter((node): node is Element => node.type() === 'element').filter(isMessageElement).map((el) => {
     const text = (xpath: string): string => el.get<Element>(xpath, XPATH_NS)?.text() ?? '';
     const link = (rel: string): string => el.get<Element>(`a:link[@rel="${rel}"]`, XPATH_NS)?.attr('href')?.value() ?? '';
     const seq = Number(text('g:seq'));
     if (!Number.isSafeInteger(seq) || seq < 1 || link('ack') === '') throw new AtomMQProtocolError(`POST ${url}: a claimed entry without g:seq or an ack link`);
-    // A group keeps its own position, so a claimed message carries no position ETag.
-    const message: GroupMessage = { ...messageOf(el, seq, ''), deliveries: Number(text('g:deliveries')), leaseExpires: new Date(text('g:lease-expires')), xml: el.toString() };
+    const etag = feedTag === undefined ? '' : positionEtag({ feedTag, seq });
+    const message: GroupMessage = { ...messageOf(el, seq, etag), deliveries: Number(text('g:deliveries')), leaseExpires: new Date(text('g:lease-expires')), xml: el.toString() };
     return { message, ack: new URL(link('ack'), url).toString(), nack: new URL(link('nack'), url).toString() };
   });
 }

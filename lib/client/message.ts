@@ -24,7 +24,7 @@ export interface Message {
   readonly updated: string;
   /** True for an RFC 6721 tombstone: the entry `id` was deleted. */
   readonly deleted: boolean;
-  /** The position ETag of this message; a cursor may resume from it ('' for a consumer group's message). */
+  /** The position ETag of this message; a cursor may resume from it. */
   readonly etag: string;
   /** The member URI (the entry's `self` link); undefined for a deletion. */
   readonly link: string | undefined;

@@ -46,6 +46,7 @@ describe('consumer groups from the client side: subscribe() and atommq work', ()
     assert.deepEqual((await status('sub', 'svc'))['ackedThrough'], 2, 'jobs 1 and 2 were acked after their loop bodies');
     for await (const message of subscribe(feedUrl, options)) {
       seen.push([message.title, message.deliveries]);
+      assert.match(message.etag, new RegExp(`^"[0-9a-f]{8}\\.${message.seq}"$`), 'a claimed message names its log position, as a log message does');
       if ((await status('sub', 'svc'))['lag'] === 1) stop.abort(); // this is the last one
     }
     assert.deepEqual(seen, [['job 1', 1], ['job 2', 1], ['job 3', 1], ['job 3', 2], ['job 4', 2], ['job 5', 1]],
