@@ -1,7 +1,8 @@
 import type { FastCgiServer } from 'node-fastcgi';
-import { lstat, unlink } from 'node:fs/promises';
+import { lstat, stat, unlink } from 'node:fs/promises';
 import type { IncomingMessage } from 'node:http';
 import { connect } from 'node:net';
+import { dirname } from 'node:path';
 import type { CgiEnv } from '../core/env.js';
 import type { Handler } from './http.js';
 import { bodyOf } from './http.js';
@@ -50,7 +51,10 @@ export async function serveFastCgi(handler: Handler, listen: FastCgiListen, logE
   drain.watch(server);
   const access = listen.kind === 'path' ? listen.access : undefined;
   const gid = access?.group === undefined ? undefined : groupId(access.group); // before binding: a bad name binds nothing
-  if (listen.kind === 'path') await removeStaleSocket(listen.path);
+  if (listen.kind === 'path') {
+    await checkSocketDirectory(listen.path);
+    await removeStaleSocket(listen.path);
+  }
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     const done = (): void => {
@@ -93,6 +97,16 @@ async function readRestOfBody(req: IncomingMessage): Promise<void> {
     req.once('error', done);
     req.resume();
   });
+}
+
+/**
+ * Stops with a clear message when the socket's directory is missing (a fresh /run/atommq, say):
+ * libuv reports a bind in a missing directory as EACCES, "permission denied", even to root.
+ */
+async function checkSocketDirectory(path: string): Promise<void> {
+  const dir = dirname(path);
+  const isMissing = await stat(dir).then(() => false, (error: NodeJS.ErrnoException) => error.code === 'ENOENT');
+  if (isMissing) throw new Error(`cannot create the socket ${path}: the directory ${dir} does not exist (create it, or let systemd's RuntimeDirectory= or a .socket unit make it)`);
 }
 
 /**

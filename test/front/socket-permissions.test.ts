@@ -74,4 +74,18 @@ describe('the FastCGI socket: --socket-mode and --socket-group', { timeout: 120_
       await rm(dir, { recursive: true, force: true });
     }
   });
+
+  it('a socket path whose directory does not exist is reported as such, not as "permission denied"', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'atommq-socket-'));
+    try {
+      // As `atommq serve --fastcgi /run/atommq/atommq.sock` on a host where /run/atommq was never made.
+      const path = join(dir, 'missing', 'atommq.sock');
+      const run = spawnSync(process.execPath, [CLI, 'serve', '--fastcgi', path, '--dsn', `sqlite:${join(dir, 'c.db')}`], { encoding: 'utf8', timeout: 30_000 });
+      assert.equal(run.status, 1, run.stderr);
+      assert.match(run.stderr, new RegExp(`the directory ${join(dir, 'missing')} does not exist`));
+      assert.doesNotMatch(run.stderr, /permission denied/i);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
 });
