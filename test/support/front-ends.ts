@@ -23,6 +23,8 @@ export interface FrontEndOptions {
   readonly serveArgs?: readonly string[] | undefined;
   /** False: start no `atommq serve`; the caller serves `socketPath` itself (activation, 502 test). */
   readonly startServe?: boolean | undefined;
+  /** Apache's ATOMMQ_HOME (where cgi-bin/mycoolfeed lives); default: this checkout. */
+  readonly home?: string | undefined;
 }
 
 /**
@@ -106,7 +108,7 @@ export async function startFrontEnd(kind: FrontEndKind, options: FrontEndOptions
   let server: Running;
   if (kind === 'apache') {
     const site = render(example, [
-      [/^Define ATOMMQ_HOME .*$/m, `Define ATOMMQ_HOME ${REPO_ROOT}`], [/^Define ATOMMQ_STATE .*$/m, `Define ATOMMQ_STATE ${dirs.state}`],
+      [/^Define ATOMMQ_HOME .*$/m, `Define ATOMMQ_HOME "${options.home ?? REPO_ROOT}"`], [/^Define ATOMMQ_STATE .*$/m, `Define ATOMMQ_STATE ${dirs.state}`],
       [/^Define ATOMMQ_RUN .*$/m, `Define ATOMMQ_RUN ${dirs.run}`], [/^Define ATOMMQ_LOGS .*$/m, `Define ATOMMQ_LOGS ${dirs.logs}`],
       [/^Define ATOMMQ_PORT .*$/m, `Define ATOMMQ_PORT ${port}`],
       [`sqlite:\${ATOMMQ_STATE}/atommq.db`, scriptDsn],
