@@ -148,6 +148,8 @@ function apacheMain(root: string, logs: string, fcgidDir: string): string {
     `ServerRoot ${root}`, 'ServerName localhost', `PidFile ${join(root, 'apache2.pid')}`, `DefaultRuntimeDir ${root}`,
     `User ${WEB_USER}`, `Group ${WEB_USER}`, `ErrorLog ${join(logs, 'apache-main-error.log')}`, 'LogLevel warn',
     ...modules.map((m) => `LoadModule ${m}_module /usr/lib/apache2/modules/mod_${m}.so`),
+    // Debian's apache2.conf denies the whole file system; a site grants what it serves.
+    '<Directory />', '    AllowOverride None', '    Require all denied', '</Directory>',
     `FcgidIPCDir ${fcgidDir}`, `FcgidProcessTableFile ${join(root, 'fcgid_shm')}`,
     `Include ${join(root, 'atommq-site.conf')}`, '',
   ].join('\n');
