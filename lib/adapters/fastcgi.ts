@@ -117,15 +117,17 @@ async function checkSocketDirectory(path: string): Promise<void> {
 async function removeStaleSocket(path: string): Promise<void> {
   const stat = await lstat(path).catch(() => undefined);
   if (stat === undefined || !stat.isSocket()) return;
-  const isStale = await new Promise<boolean>((resolve) => {
+  const probed = await new Promise<string>((resolve) => {
     const probe = connect(path);
     probe.once('connect', () => {
       probe.destroy();
-      resolve(false);
+      resolve('live');
     });
-    probe.once('error', (error: NodeJS.ErrnoException) => resolve(error.code === 'ECONNREFUSED'));
+    probe.once('error', (error: NodeJS.ErrnoException) => resolve(error.code ?? 'error'));
   });
-  if (isStale) await unlink(path);
+  if (probed === 'ECONNREFUSED') await unlink(path);
+  // Without this, listen says "address already in use" of a socket nobody may be serving.
+  if (probed === 'EACCES') throw new Error(`the socket ${path} exists and AtomMQ may not connect to it (permission denied; AtomMQ runs as uid ${process.getuid?.() ?? '?'}): it is another user's, stale or in use; remove it if no server uses it`);
 }
 
 function paramsOf(req: IncomingMessage): CgiEnv {
