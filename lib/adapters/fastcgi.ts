@@ -112,7 +112,8 @@ async function checkSocketDirectory(path: string): Promise<void> {
 /**
  * Removes the socket file a killed server left behind (kill -9 skips the unlink in close()), so a
  * supervisor's restart can listen again. A socket that still accepts connections belongs to a
- * live server and is kept: listen then fails with EADDRINUSE, as it should.
+ * live server and is kept: listen then fails with EADDRINUSE, as it should. One this user may not
+ * connect to (another user's) is left alone, with a message that says so.
  */
 async function removeStaleSocket(path: string): Promise<void> {
   const stat = await lstat(path).catch(() => undefined);
