@@ -1,5 +1,6 @@
 import type { LogSourceOptions } from './log-source.js';
 import { logSource } from './log-source.js';
+import { groupSource } from './group-source.js';
 import type { Message } from './message.js';
 import type { MessageSource } from './source.js';
 import { targetOf } from './target.js';
@@ -10,6 +11,15 @@ export interface SubscribeOptions extends LogSourceOptions {
   readonly signal?: AbortSignal | undefined;
   /** Extra request headers, such as `Authorization`. Credentials in the URL work too. */
   readonly headers?: Readonly<Record<string, string>> | undefined;
+  /**
+   * Work as one worker of this consumer group instead of reading the whole log: commit acks a
+   * message, a throw or break nacks it (README, "Consumer groups"). `cursorFile` and `cursor`
+   * then do not apply: the server keeps the group's progress.
+   */
+  readonly group?: string | undefined;
+  /** With `group`: entries per claim (default 10) and the lease in seconds (default: the group's). */
+  readonly max?: number | undefined;
+  readonly leaseSeconds?: number | undefined;
 }
 
 /**
@@ -49,10 +59,8 @@ export async function* subscribe(feedUrl: string | URL, options: SubscribeOption
   }
 }
 
-/**
- * The source a subscription reads from. Only the feed's log today; a source of another kind
- * (such as a consumer group's claims) is chosen here by its option, in a file of its own.
- */
+/** The source a subscription reads from: the feed's log, or with `group` a consumer group's claims. */
 function openSource(feedUrl: string | URL, options: SubscribeOptions): MessageSource {
-  return logSource(targetOf(feedUrl, options.headers), options);
+  const target = targetOf(feedUrl, options.headers);
+  return options.group === undefined ? logSource(target, options) : groupSource(target, { ...options, group: options.group });
 }

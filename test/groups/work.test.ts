@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { subscribe } from '../../lib/client/group-subscribe.js';
+import { subscribe as subscribeClient } from '../../lib/client/index.js';
 import { httpFetch } from '../support/http.js';
 import type { Running } from '../support/processes.js';
 import { CLI, startServeHttp } from '../support/processes.js';
@@ -51,6 +52,27 @@ describe('consumer groups from the client side: subscribe() and atommq work', ()
     assert.deepEqual(seen, [['job 1', 1], ['job 2', 1], ['job 3', 1], ['job 3', 2], ['job 4', 2], ['job 5', 1]],
       'job 3 was nacked and came back at once; job 4, claimed with it but never yielded, was nacked too');
     assert.deepEqual([(await status('sub', 'svc'))['lag'], (await status('sub', 'svc'))['ackedThrough']], [0, 5]);
+  });
+
+  it('atommq/client: subscribe(feedUrl, { group }) acks after the loop body, nacks on throw, and works across restarts', async () => {
+    await publish('client', 4);
+    const feedUrl = `http://127.0.0.1:${head.port}/feeds/client`;
+    const seen: Array<[string, number, boolean]> = [];
+    const stop = new AbortController();
+    const options = { group: 'lib', max: 2, waitSeconds: 1, signal: stop.signal };
+    await assert.rejects(async () => {
+      for await (const message of subscribeClient(feedUrl, options)) {
+        seen.push([message.title, message.seq, message.deleted]);
+        if (message.title === 'job 2') throw new Error('not yet');
+      }
+    }, /not yet/);
+    assert.equal((await status('client', 'lib'))['ackedThrough'], 1);
+    for await (const message of subscribeClient(feedUrl, options)) {
+      seen.push([message.title, message.seq, message.deleted]);
+      if ((await status('client', 'lib'))['lag'] === 1) stop.abort();
+    }
+    assert.deepEqual(seen, [['job 1', 1, false], ['job 2', 2, false], ['job 2', 2, false], ['job 3', 3, false], ['job 4', 4, false]]);
+    assert.deepEqual([(await status('client', 'lib'))['lag'], (await status('client', 'lib'))['ackedThrough']], [0, 4]);
   });
 
   it('atommq work killed with SIGKILL mid-command, then restarted: every command succeeds once; the killed one runs again', async () => {
