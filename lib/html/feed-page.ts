@@ -10,6 +10,7 @@ import type { EntryRecord, FeedRecord } from '../storage/store.js';
 import { html } from './escape.js';
 import { renderMessages } from './messages.js';
 import { htmlResponse } from './page.js';
+import { renderGroupLags } from './group-lags.js';
 
 /** Messages on one HTML page unless `?limit=` says otherwise: a screenful or two, not a log page. */
 const HTML_PAGE_SIZE = 50;
@@ -60,6 +61,7 @@ async function renderLogPage(feed: FeedRecord, position: number, limit: number, 
 <nav><a href="${urls.service()}">All feeds</a></nav>
 <h1>${feed.name}</h1>
 <p class="summary">${count} ${count === 1 ? 'message' : 'messages'} in the log · <a href="${feedUrl}" type="${FEED_TYPE}">Atom feed</a></p>
+${await renderGroupLags(feed, urls, deps.store)}
 </header>
 <main>
 <h2 id="messages-heading">Messages ${rows.length === 0 ? '' : `#${rows[0]?.seq ?? ''}–#${last}`}</h2>

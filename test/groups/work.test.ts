@@ -54,6 +54,27 @@ describe('consumer groups from the client side: subscribe() and atommq work', ()
     assert.deepEqual([(await status('sub', 'svc'))['lag'], (await status('sub', 'svc'))['ackedThrough']], [0, 5]);
   });
 
+  it('atommq/client: subscribe(feedUrl, { group }) acks after the loop body, nacks on throw, and works across restarts', async () => {
+    await publish('client', 4);
+    const feedUrl = `http://127.0.0.1:${head.port}/feeds/client`;
+    const seen: Array<[string, number, boolean]> = [];
+    const stop = new AbortController();
+    const options = { group: 'lib', max: 2, waitSeconds: 1, signal: stop.signal };
+    await assert.rejects(async () => {
+      for await (const message of subscribe(feedUrl, options)) {
+        seen.push([message.title, message.seq, message.deleted]);
+        if (message.title === 'job 2') throw new Error('not yet');
+      }
+    }, /not yet/);
+    assert.equal((await status('client', 'lib'))['ackedThrough'], 1);
+    for await (const message of subscribe(feedUrl, options)) {
+      seen.push([message.title, message.seq, message.deleted]);
+      if ((await status('client', 'lib'))['lag'] === 1) stop.abort();
+    }
+    assert.deepEqual(seen, [['job 1', 1, false], ['job 2', 2, false], ['job 2', 2, false], ['job 3', 3, false], ['job 4', 4, false]]);
+    assert.deepEqual([(await status('client', 'lib'))['lag'], (await status('client', 'lib'))['ackedThrough']], [0, 4]);
+  });
+
   it('atommq work killed with SIGKILL mid-command, then restarted: every command succeeds once; the killed one runs again', async () => {
     const log = join(dir, 'work.log');
     await publish('work', 8);
