@@ -102,8 +102,8 @@ export async function atomBusIdFromEnd(dbPath: string, feed: string, back: numbe
   const { SqliteConnection } = await import('../lib/storage/sqlite/connection.js');
   const db = await SqliteConnection.open(dbPath, 15_000);
   try {
-    const count = await db.get('SELECT COUNT(*) AS n FROM atombus_entry WHERE feed_title = ?', [feed]);
-    const row = await db.get('SELECT id FROM atombus_entry WHERE feed_title = ? ORDER BY order_id DESC LIMIT 1 OFFSET ?', [feed, back]);
+    const [count] = await db.all('SELECT COUNT(*) AS n FROM atombus_entry WHERE feed_title = ?', [feed]);
+    const [row] = await db.all('SELECT id FROM atombus_entry WHERE feed_title = ? ORDER BY order_id DESC LIMIT 1 OFFSET ?', [feed, back]);
     const n = typeof count === 'object' && count !== null && 'n' in count ? Number(count.n) : 0;
     return typeof row === 'object' && row !== null && 'id' in row && typeof row.id === 'string' ? { id: row.id, count: n } : undefined;
   } finally {

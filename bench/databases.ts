@@ -2,7 +2,7 @@ import { createConnection } from 'mysql2/promise';
 import pg from 'pg';
 import { scratchDir, startHttpDeployment } from './deployments.js';
 import type { PhaseContext } from './measure.js';
-import { ENTRY_BODY, ENTRY_HEADERS, measurePublish } from './measure.js';
+import { ENTRY_BODY, ENTRY_HEADERS, measurePublish, measureReads, topUp } from './measure.js';
 
 /** The benchmark's own database on a server; dropped before and after each use. */
 export const BENCH_DATABASE = 'atommq_bench';
@@ -57,7 +57,33 @@ async function mysqlAdmin(sql: string): Promise<void> {
   }
 }
 
-/** Publish rate through `atommq serve` HTTP on PostgreSQL and MariaDB, each in a fresh database. */
+/** The feed's highest seq, read straight from the server database (the SQLite rows read the file). */
+async function serverLastSeq(dialect: 'postgres' | 'mysql', dsn: string, feedName: string): Promise<number> {
+  const sql = 'SELECT last_seq FROM atommq_feed WHERE name_key = ';
+  if (dialect === 'postgres') {
+    const client = new pg.Client({ connectionString: dsn, connectionTimeoutMillis: 5_000 });
+    client.on('error', () => undefined);
+    await client.connect();
+    try {
+      return Number((await client.query(`${sql}$1`, [feedName.toLowerCase()])).rows[0]?.last_seq ?? 0);
+    } finally {
+      await client.end();
+    }
+  }
+  const connection = await createConnection({ uri: dsn, connectTimeout: 5_000 });
+  try {
+    const [rows] = await connection.query(`${sql}?`, [feedName.toLowerCase()]);
+    const [row]: unknown[] = Array.isArray(rows) ? rows : [];
+    return Number(typeof row === 'object' && row !== null ? Reflect.get(row, 'last_seq') : 0);
+  } finally {
+    await connection.end();
+  }
+}
+
+/**
+ * Publish and cursor-read rates through `atommq serve` HTTP on PostgreSQL and MariaDB, each in a
+ * fresh database: the same rows as SQLite's (the http phase), so the three compare.
+ */
 export async function databasesPhase(ctx: PhaseContext): Promise<void> {
   for (const dialect of ['postgres', 'mysql'] as const) {
     const db = await createBenchDatabase(dialect);
@@ -81,7 +107,12 @@ export async function databasesPhase(ctx: PhaseContext): Promise<void> {
       ctx.log(`publish on ${dialect}, 1 and 16 connections`);
       const c1 = await measurePublish(deployment.collectionUrl, 1, ctx.timing);
       const c16 = await measurePublish(deployment.collectionUrl, 16, ctx.timing);
-      ctx.results.databases[dialect] = { c1: c1.load, c16: c16.load };
+      let last = await serverLastSeq(dialect, db.dsn, deployment.feedName);
+      if (last < 1020) await topUp(deployment.collectionUrl, last, 1020);
+      last = await serverLastSeq(dialect, db.dsn, deployment.feedName);
+      ctx.log(`reads on ${dialect} (feed of ${last} entries)`);
+      const reads = await measureReads(deployment.collectionUrl, `start_after=${last - 20}&limit=20`, ctx.timing);
+      ctx.results.databases[dialect] = { c1: c1.load, c16: c16.load, reads };
     } finally {
       await stopServer();
       await removeDir();

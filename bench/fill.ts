@@ -19,7 +19,7 @@ export async function fillFeed(dbPath: string, feedName: string, total: number):
   const started = performance.now();
   const db = await SqliteConnection.open(dbPath, 15_000);
   try {
-    const feed = await db.get('SELECT id, last_seq FROM atommq_feed WHERE name_key = ?', [feedName.toLowerCase()]);
+    const [feed] = await db.all('SELECT id, last_seq FROM atommq_feed WHERE name_key = ?', [feedName.toLowerCase()]);
     if (!isFeedRow(feed) || feed.last_seq < 1) throw new Error(`fill: feed ${feedName} has no entry to copy in ${dbPath}`);
     // A cache big enough for the random atom_id index keeps the fill from thrashing pages.
     await db.run('PRAGMA cache_size = -262144');
@@ -47,7 +47,7 @@ export async function fillFeed(dbPath: string, feedName: string, total: number):
 export async function lastSeq(dbPath: string, feedName: string): Promise<number> {
   const db = await SqliteConnection.open(dbPath, 15_000);
   try {
-    const feed = await db.get('SELECT id, last_seq FROM atommq_feed WHERE name_key = ?', [feedName.toLowerCase()]);
+    const [feed] = await db.all('SELECT id, last_seq FROM atommq_feed WHERE name_key = ?', [feedName.toLowerCase()]);
     return isFeedRow(feed) ? feed.last_seq : 0;
   } finally {
     await db.close();

@@ -142,7 +142,7 @@ async function atomIdRead(ctx: PhaseContext, deployment: Deployment): Promise<vo
   const db = await SqliteConnection.open(deployment.dbPath, 15_000);
   let atomId: unknown;
   try {
-    const row = await db.get(`SELECT e.atom_id FROM atommq_entry e JOIN atommq_feed f ON f.id = e.feed_id
+    const [row] = await db.all(`SELECT e.atom_id FROM atommq_entry e JOIN atommq_feed f ON f.id = e.feed_id
       WHERE f.name_key = ? ORDER BY e.seq DESC LIMIT 1 OFFSET 20`, [deployment.feedName.toLowerCase()]);
     atomId = typeof row === 'object' && row !== null && 'atom_id' in row ? row.atom_id : undefined;
   } finally {

@@ -36,7 +36,8 @@ export interface Results {
   cgiCost?: CgiCost;
   backlog?: { readonly small: LatencyResult; readonly big: LatencyResult; readonly smallEntries: number; readonly bigEntries: number; readonly fillSeconds: number };
   batch?: { readonly unavailable: string } | { readonly perBatch: Record<string, ThroughputResult> };
-  readonly databases: Partial<Record<'sqlite' | 'postgres' | 'mysql', { c1: ThroughputResult; c16: ThroughputResult } | { unavailable: string }>>;
+  /** Publish per database; PostgreSQL and MariaDB also read (SQLite's reads are the http rows). */
+  readonly databases: Partial<Record<'sqlite' | 'postgres' | 'mysql', { c1: ThroughputResult; c16: ThroughputResult; reads?: ReadResults } | { unavailable: string }>>;
   slowDisk?: { readonly delayMs: number; readonly c1: PublishResult; readonly c16: PublishResult };
   peer?: { readonly unavailable: string } | {
     readonly workers: number;

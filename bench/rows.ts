@@ -136,6 +136,18 @@ export function buildRows(results: Results): Row[] {
           : [dialect === 'sqlite' ? 'the serve (HTTP) publish rows above' : undefined, failures(db[pick]), `p99 ${formatNumber(db[pick].latencyP99Ms)} ms`].filter((s) => s !== undefined).join('; '),
       });
     }
+    if (dialect === 'sqlite') continue; // SQLite's cursor reads are the serve (HTTP) read rows above
+    const reads = db !== undefined && 'c1' in db ? db.reads : undefined;
+    const why = db === undefined ? results.errors[`db.${dialect}`] ?? 'not run' : 'unavailable' in db ? db.unavailable : 'not run';
+    rows.push({
+      id: `db.read20.c1.${dialect}`, measurement: 'read/s per database, 20-entry page after a cursor, 1 connection', deployment: `${DEPLOYMENT_LABELS.http} on ${name}`,
+      value: reads?.cursor1.perSecond, unit: '/s',
+      note: reads === undefined ? why : `p50 ${formatNumber(reads.cursor1.p50Ms)} ms, p99 ${formatNumber(reads.cursor1.p99Ms)} ms; ${reads.shape.cursorEntries} entries/page`,
+    });
+    rows.push({
+      id: `db.read20.c16.${dialect}`, measurement: 'read/s per database, 20-entry page after a cursor, 16 connections', deployment: `${DEPLOYMENT_LABELS.http} on ${name}`,
+      value: reads?.cursor16.perSecond, unit: '/s', note: reads === undefined ? why : failures(reads.cursor16),
+    });
   }
 
   const slow = results.slowDisk;

@@ -6,11 +6,11 @@ import type { FeedRecord, FeedSettings, Store } from './storage/store.js';
  * long-lived servers' background maintenance.
  */
 
-/** One line per feed: name, entries so far, pruned prefix, and its settings. */
-export function describeFeed(feed: FeedRecord): string {
+/** One line per feed: name, live entries (when counted), rows so far, pruned prefix, and its settings. */
+export function describeFeed(feed: FeedRecord, entries?: number): string {
   const { maxAgeSeconds, maxCount, pageSize } = feed.settings;
   const setting = (name: string, value: number | undefined): string => (value === undefined ? '' : ` ${name}=${value}`);
-  return `${feed.name}\tlast_seq=${feed.lastSeq}\tpruned_through=${feed.prunedThrough}\tupdated=${feed.updated}` +
+  return `${feed.name}${entries === undefined ? '' : `\tentries=${entries}`}\tlast_seq=${feed.lastSeq}\tpruned_through=${feed.prunedThrough}\tupdated=${feed.updated}` +
     `${setting('max_age', maxAgeSeconds)}${setting('max_count', maxCount)}${setting('page_size', pageSize)}`;
 }
 

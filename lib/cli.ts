@@ -111,7 +111,7 @@ async function administer(positionals: readonly string[], values: Record<string,
       const removed = await runMaintenance(store, new Date(), DEFAULT_CONFIG.idempotencySeconds, sub);
       for (const [feed, count] of removed) process.stdout.write(`${feed}\tremoved=${count}\n`);
     } else if (sub === 'list') {
-      for (const feed of await store.listFeeds()) process.stdout.write(`${describeFeed(feed)}\n`);
+      for (const feed of await store.listFeeds()) process.stdout.write(`${describeFeed(feed, await store.countEntries(feed.id))}\n`);
     } else if (sub === 'set' && name !== undefined) {
       const text = (flag: string): string | undefined => (typeof values[flag] === 'string' ? values[flag] : undefined);
       const settings = parseSettings({ 'max-age': text('max-age'), 'max-count': text('max-count'), 'page-size': text('page-size') });

@@ -4,15 +4,14 @@ import { ENTRY_COLUMNS, integerField, textField, toEntryRecord } from './rows.js
 import type { AppendRequest, AppendResult, EntryRecord, FeedRecord } from './store.js';
 import { AppendRejectedError } from './store.js';
 
-/** Limits per multi-row INSERT, so a statement stays well under any packet limit (MySQL's 16 MiB). */
+/** XML per multi-row INSERT, so a statement stays well under any packet limit (MySQL's 16 MiB). */
 const CHARS_PER_INSERT = 1 << 20;
 
 /**
- * One append job inside the writer's transaction. A request with checks (a member, an
- * idempotency key) first locks the feed row: another head's append to this feed then either
- * committed before the lock was granted, and every later read (a fresh READ COMMITTED statement,
- * or a locking read) sees its rows and key, or waits for this COMMIT. A plain publish needs no
- * check and goes straight to the counter: one UPDATE and one INSERT.
+ * One append job inside the writer's transaction. A request with checks (a member, an idempotency
+ * key) first locks the feed row: another head's append to this feed either committed before, and
+ * every later read (READ COMMITTED, or a locking read) sees it, or waits for this COMMIT. A plain
+ * publish goes straight to the counter: one UPDATE and one INSERT.
  */
 export async function appendInTransaction(db: Session, d: SqlDialect, job: AppendRequest): Promise<AppendResult> {
   if (job.idempotency !== undefined || job.member !== undefined) {
@@ -72,19 +71,17 @@ async function findReplay(db: Session, d: SqlDialect, feed: FeedRecord, key: Non
 }
 
 /** Splits rows into INSERT-sized groups, by count and by XML size. */
-function* inChunks(entries: readonly EntryRecord[], rowsPerInsert: number): Generator<EntryRecord[]> {
-  let chunk: EntryRecord[] = [];
+function inChunks(entries: readonly EntryRecord[], rowsPerInsert: number): EntryRecord[][] {
+  const chunks: EntryRecord[][] = [];
   let chars = 0;
   for (const entry of entries) {
-    if (chunk.length > 0 && (chunk.length >= rowsPerInsert || chars + entry.xml.length > CHARS_PER_INSERT)) {
-      yield chunk;
-      chunk = [];
-      chars = 0;
-    }
-    chunk.push(entry);
-    chars += entry.xml.length;
+    const last = chunks.at(-1);
+    const fits = last !== undefined && last.length < rowsPerInsert && chars + entry.xml.length <= CHARS_PER_INSERT;
+    if (fits) last.push(entry);
+    else chunks.push([entry]);
+    chars = (fits ? chars : 0) + entry.xml.length;
   }
-  if (chunk.length > 0) yield chunk;
+  return chunks;
 }
 
 /** Drivers bind a Buffer as binary (mysql2 would escape a plain Uint8Array as an object); wrap it without copying. */

@@ -2,10 +2,9 @@ import type { Dialect } from './store.js';
 
 /**
  * What a database supplies for the one SQL store (sql-store.ts): only what truly differs, shaped
- * like a Kysely dialect. A driver (connections, transactions); SQL fragments (statements use `?`
- * everywhere, and a driver that wants `$1` rewrites them); an adapter of capability flags and
- * behaviours; and how other heads' appends are noticed. Shared code reads a flag or splices a
- * fragment; it never asks which database it is talking to.
+ * like a Kysely dialect. A driver; SQL fragments (statements use `?`, which a driver may rewrite);
+ * an adapter of capability flags and behaviours; how other heads' appends are noticed. Shared code
+ * reads a flag or splices a fragment; it never asks which database it is talking to.
  */
 
 /** A value a statement binds. */
@@ -40,8 +39,6 @@ export interface SqlSyntax {
   onConflictUpdate(key: string): string;
   /** The value an upsert tried to insert into `column`, in its update arm. */
   inserted(column: string): string;
-  /** A query that returns a row when the table `name` exists. */
-  tableExists(name: string): string;
   /** Rows per multi-row INSERT (8 parameters each), under the bound-parameter limit. */
   readonly rowsPerInsert: number;
   readonly types: DdlTypes;
@@ -116,18 +113,14 @@ export const STANDARD_SYNTAX: SqlSyntax = {
   forShare: '',
   onConflictUpdate: (key) => `ON CONFLICT (${key}) DO UPDATE SET`,
   inserted: (column) => `EXCLUDED.${column}`,
-  tableExists: (name) => `SELECT 1 AS present FROM information_schema.tables WHERE table_schema = current_schema() AND table_name = '${name}'`,
   rowsPerInsert: 1000,
   types: { id: 'BIGSERIAL PRIMARY KEY', bigint: 'BIGINT', integer: 'INTEGER', text: () => 'TEXT', longText: 'TEXT', bytes: 'BYTEA', keyedTable: '', table: '' },
 };
 
 /** The standard capabilities: RETURNING, transactional DDL, no lock beyond the transaction's, no retry. */
 export const STANDARD_ADAPTER = {
-  supportsReturning: true,
-  supportsTransactionalDdl: true,
-  acquireMigrationLock: async (): Promise<void> => undefined,
-  releaseMigrationLock: async (): Promise<void> => undefined,
-  isTransient: (): boolean => false,
+  supportsReturning: true, supportsTransactionalDdl: true, isTransient: (): boolean => false,
+  acquireMigrationLock: async (): Promise<void> => undefined, releaseMigrationLock: async (): Promise<void> => undefined,
 } as const;
 
 /** Signals for a database that cannot push: waiters look at `last_seq` every `pollMs`. */

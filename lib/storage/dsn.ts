@@ -17,10 +17,7 @@ export type ServerConfig = Exclude<StoreConfig, { readonly dialect: 'sqlite' }>;
 
 /** A DSN that cannot be used. Its message never contains a password. */
 export class DsnError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'DsnError';
-  }
+  override name = 'DsnError';
 }
 
 /** Credentials given apart from the DSN, as the original constructor's `user` and `password`. */
@@ -62,12 +59,9 @@ function parseDbi(driver: string, rest: string, credentials: Credentials): Store
       if (database === undefined) throw new DsnError(`the DSN dbi:${driver}:… names no database`);
       const port = params.get('port');
       return {
-        dialect: driver.toLowerCase() === 'pg' ? 'postgres' : 'mysql',
-        host: params.get('host') ?? '127.0.0.1',
-        port: port === undefined ? undefined : parsePort(port),
-        database,
-        user: credentials.user ?? params.get('user'),
-        password: credentials.password ?? params.get('password'),
+        dialect: driver.toLowerCase() === 'pg' ? 'postgres' : 'mysql', host: params.get('host') ?? '127.0.0.1',
+        port: port === undefined ? undefined : parsePort(port), database,
+        user: credentials.user ?? params.get('user'), password: credentials.password ?? params.get('password'),
       };
     }
     default:
@@ -76,19 +70,13 @@ function parseDbi(driver: string, rest: string, credentials: Credentials): Store
 }
 
 function parseUrl(dialect: 'postgres' | 'mysql', dsn: string, credentials: Credentials): StoreConfig {
-  let url: URL;
-  try {
-    url = new URL(dsn);
-  } catch {
-    throw new DsnError(`malformed ${dialect} DSN ${redact(dsn)}`);
-  }
+  if (!URL.canParse(dsn)) throw new DsnError(`malformed ${dialect} DSN ${redact(dsn)}`);
+  const url = new URL(dsn);
   const database = decodeURIComponent(url.pathname.replace(/^\//, ''));
   if (database === '') throw new DsnError(`the DSN ${redact(dsn)} names no database`);
   return {
-    dialect,
-    host: url.hostname === '' ? '127.0.0.1' : url.hostname.replace(/^\[(.*)\]$/, '$1'),
-    port: url.port === '' ? undefined : parsePort(url.port),
-    database,
+    dialect, host: url.hostname === '' ? '127.0.0.1' : url.hostname.replace(/^\[(.*)\]$/, '$1'),
+    port: url.port === '' ? undefined : parsePort(url.port), database,
     user: credentials.user ?? (url.username === '' ? undefined : decodeURIComponent(url.username)),
     password: credentials.password ?? (url.password === '' ? undefined : decodeURIComponent(url.password)),
   };
@@ -102,7 +90,5 @@ function parsePort(text: string): number {
 
 /** Returns the DSN with any password replaced by `***`, for messages and logs. */
 export function redact(dsn: string): string {
-  return dsn
-    .replace(/(\/\/[^:/@]*:)[^@/]*@/, '$1***@')
-    .replace(/(password=)[^;]*/i, '$1***');
+  return dsn.replace(/(\/\/[^:/@]*:)[^@/]*@/, '$1***@').replace(/(password=)[^;]*/i, '$1***');
 }

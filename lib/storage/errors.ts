@@ -3,17 +3,13 @@ import type { ServerConfig } from './dsn.js';
 import { StoreUnavailableError } from './store.js';
 
 /**
- * How failures are classified and named. Each dialect lists its own codes; the rules that read
- * them, and the messages (a server named without its password), live here once.
+ * What marks an error as "the database cannot take this work now" in one dialect (the rules that
+ * read the marks live here, once): driver or server `codes` (SQLSTATEs, ER_ names, SQLITE_ codes),
+ * `messages` a driver raises without a code when the connection fails, numeric `errnos`.
  */
-
-/** What marks an error as "the database cannot take this work now", for one dialect. */
 export interface UnavailableMarks {
-  /** Driver or server codes: SQLSTATEs, ER_ names, SQLITE_ codes. */
   readonly codes: RegExp;
-  /** Messages a driver raises without a code when the connection itself fails. */
   readonly messages?: RegExp;
-  /** Numeric server errors the driver has no code name for. */
   readonly errnos?: readonly number[];
 }
 
@@ -24,8 +20,7 @@ const property = (error: unknown, name: string): unknown => (typeof error === 'o
 
 /** The string `code` a driver error carries, if any. */
 export function errorCode(error: unknown): string | undefined {
-  const code = property(error, 'code');
-  return typeof code === 'string' ? code : undefined;
+  return typeof property(error, 'code') === 'string' ? String(property(error, 'code')) : undefined;
 }
 
 /** A test for errors that mean "cannot serve now" (503) rather than a bug, by `marks`. */
@@ -45,9 +40,7 @@ export function unavailableBy(marks: UnavailableMarks): (error: unknown) => bool
 }
 
 /** A test for errors after which the server rolled the whole transaction back, so it may run again. */
-export function transientBy(codes: readonly string[]): (error: unknown) => boolean {
-  return (error) => codes.includes(errorCode(error) ?? '');
-}
+export function transientBy(codes: readonly string[]): (error: unknown) => boolean { return (error) => codes.includes(errorCode(error) ?? ''); }
 
 /** Names a database for messages, `scheme://user@host:port/db`, never with the password. */
 export function describeAddress(scheme: string, defaultPort: number, address: ServerConfig): string {
@@ -69,14 +62,9 @@ export function describeError(error: unknown, password: string | undefined): str
  * adapter says it cannot take the work now, else the original error (a bug, reported as such).
  */
 export function wrapError(what: string, error: unknown, adapter: Adapter): Error {
-  if (error instanceof StoreUnavailableError) return error;
-  if (adapter.isUnavailable(error)) {
-    return new StoreUnavailableError(`store: ${what} on ${adapter.where}: ${adapter.describe(error)}`, { cause: error });
-  }
-  return toError(error);
+  if (error instanceof StoreUnavailableError || !adapter.isUnavailable(error)) return toError(error);
+  return new StoreUnavailableError(`store: ${what} on ${adapter.where}: ${adapter.describe(error)}`, { cause: error });
 }
 
 /** The value as an Error, for a rejection of unknown type. */
-export function toError(error: unknown): Error {
-  return error instanceof Error ? error : new Error(String(error));
-}
+export function toError(error: unknown): Error { return error instanceof Error ? error : new Error(String(error)); }

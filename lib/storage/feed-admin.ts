@@ -7,9 +7,7 @@ import type { FeedRecord, FeedSettings, PruneRule } from './store.js';
 export const PRUNE_CHUNK = 10_000;
 
 /** The feed settings columns, by the name the API uses. */
-const SETTING_COLUMNS: ReadonlyArray<readonly [keyof FeedSettings, string]> = [
-  ['maxAgeSeconds', 'max_age_seconds'], ['maxCount', 'max_count'], ['pageSize', 'page_size'],
-];
+const SETTING_COLUMNS: ReadonlyArray<readonly [keyof FeedSettings, string]> = [['maxAgeSeconds', 'max_age_seconds'], ['maxCount', 'max_count'], ['pageSize', 'page_size']];
 
 /** Sets the given settings (a key given as undefined clears it), creating the feed if needed. */
 export async function updateFeedSettings(db: Session, d: SqlDialect, name: string, settings: Partial<FeedSettings>): Promise<FeedRecord> {
@@ -38,10 +36,9 @@ export async function deleteFeedRows(db: Session, d: SqlDialect, name: string): 
 }
 
 /**
- * Where a prune cuts the log: rows with `seq <= cut` go. Always a prefix, so no row newer than a
- * kept one is removed. By count: all but the newest `keepLast`. By age: every row before
- * `firstYoung`, the first row not older than the limit (undefined: every row is older). Never
- * past `lastSeq`, never back, and at most {@link PRUNE_CHUNK} rows beyond `prunedThrough`.
+ * Where a prune cuts the log: rows with `seq <= cut` go, always a prefix. By count: all but the
+ * newest `keepLast`. By age: every row before `firstYoung`, the first row not older than the limit
+ * (undefined: all are). Never past `lastSeq`, never back, at most {@link PRUNE_CHUNK} rows on.
  */
 export function pruneCut(lastSeq: number, prunedThrough: number, rule: PruneRule, firstYoung: number | undefined): number {
   let cut = prunedThrough;

@@ -3,15 +3,16 @@ import { LATEST_VERSION, MIGRATIONS, schemaTable } from './migrations.js';
 import { integerField } from './rows.js';
 
 /**
- * Brings the schema up to date. The adapter's migration lock (SQLite's write lock, a PostgreSQL
- * advisory lock, a MySQL GET_LOCK) makes heads that start at the same moment take turns; each
- * reads the recorded version only after taking it, so nothing is applied twice. Where DDL is
- * transactional, every pending migration and its `atommq_schema` row commit together, or not at
- * all; MySQL commits DDL implicitly, so a migration that fails halfway there leaves its earlier
- * statements in place, unrecorded, for an operator to repair.
+ * Brings the schema up to date. The migration lock (SQLite's write lock, a PostgreSQL advisory
+ * lock, MySQL's GET_LOCK) makes heads that start at once take turns, each reading the recorded
+ * version after taking it, so nothing is applied twice. With transactional DDL the pending
+ * migrations and their `atommq_schema` rows commit together; MySQL commits DDL implicitly, so a
+ * migration failing halfway there leaves its earlier statements, unrecorded, for an operator.
  */
 export async function migrate(d: SqlDialect): Promise<void> {
-  if (await schemaVersion(d.driver.reader, d) >= LATEST_VERSION) return;
+  // A database AtomMQ never touched has no atommq_schema: version 0. Any other failure of this
+  // unlocked look surfaces again below, where the version is read under the lock.
+  if (await schemaVersion(d.driver.reader).catch(() => 0) >= LATEST_VERSION) return;
   const { driver, adapter, syntax } = d;
   const db = await driver.acquire();
   let failure: unknown;
@@ -20,7 +21,7 @@ export async function migrate(d: SqlDialect): Promise<void> {
     await adapter.acquireMigrationLock(db);
     try {
       await db.run(schemaTable(syntax.types));
-      const current = await schemaVersion(db, d);
+      const current = await schemaVersion(db);
       for (const migration of MIGRATIONS.filter((m) => m.version > current)) {
         for (const statement of migration.statements(syntax.types)) await db.run(statement);
         await db.run('INSERT INTO atommq_schema (version, description, applied) VALUES (?, ?, ?)',
@@ -39,10 +40,8 @@ export async function migrate(d: SqlDialect): Promise<void> {
   }
 }
 
-/** The highest recorded schema version; 0 on a database AtomMQ has never touched. */
-async function schemaVersion(db: Session, d: SqlDialect): Promise<number> {
-  const [table] = await db.all(d.syntax.tableExists('atommq_schema'));
-  if (table === undefined) return 0;
+/** The highest recorded schema version. */
+async function schemaVersion(db: Session): Promise<number> {
   const [row] = await db.all('SELECT COALESCE(MAX(version), 0) AS version FROM atommq_schema');
   return integerField(row, 'version');
 }

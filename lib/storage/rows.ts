@@ -66,9 +66,7 @@ export function toEntryRecord(row: unknown): EntryRecord {
 }
 
 /** The case-insensitive lookup key of a feed name. */
-export function feedKey(name: string): string {
-  return name.toLowerCase();
-}
+export function feedKey(name: string): string { return name.toLowerCase(); }
 
 /** The columns every query selects for a feed and for an entry. */
 export const FEED_COLUMNS = 'id, name, atom_id, created, updated, last_seq, pruned_through, max_age_seconds, max_count, page_size';

@@ -22,10 +22,7 @@ export class ServerDriver<C> implements Driver {
   constructor(private readonly pools: ServerPools<C>) {}
 
   async acquire(): Promise<Session> {
-    const connection = await this.pools.connect();
-    const session = this.session(connection);
-    this.held.set(session, connection);
-    return session;
+    return this.session(await this.pools.connect());
   }
 
   async release(session: Session, failure: unknown): Promise<void> {
@@ -33,14 +30,14 @@ export class ServerDriver<C> implements Driver {
     if (connection !== undefined) this.pools.release(connection, failure !== undefined);
   }
 
-  close(): Promise<void> {
-    return this.pools.end();
-  }
+  close(): Promise<void> { return this.pools.end(); }
 
   private session(connection: C | undefined): Session {
-    return {
+    const session: Session = {
       all: async (sql, params = []) => (await this.pools.run(connection, sql, [...params])).rows,
       run: async (sql, params = []) => (await this.pools.run(connection, sql, [...params])).changed,
     };
+    if (connection !== undefined) this.held.set(session, connection);
+    return session;
   }
 }

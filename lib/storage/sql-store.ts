@@ -12,51 +12,37 @@ import { Writer } from './writer.js';
 /** The newest row of each member, deleted members left out: the AtomPub view of a log (`e` is the row). */
 const LIVE_MEMBER = `kind = 'entry' AND NOT EXISTS (SELECT 1 FROM atommq_entry AS n WHERE n.feed_id = e.feed_id AND n.member = e.member AND n.seq > e.seq)`;
 
+/** How a store reaches its database: which one, its name for messages, and how to open its dialect. */
+export type Connection = { readonly dialect: Dialect; readonly where: string; connect(): Promise<SqlDialect> };
+type Opened = { readonly d: SqlDialect; readonly signals: AppendSignals; readonly watcher: AppendWatcher; readonly writer: Writer };
+
 /**
- * The one store, for every database. Each query of the log is written once: the reads here, the
- * writes in append.ts and feed-admin.ts, the schema in migrations.ts, all over a {@link SqlDialect}.
- *
- * - Writes share one group commit (writer.ts); a 201 follows its own transaction's COMMIT.
- * - Reads go through the driver's reader (a pool, or SQLite's second connection), so a reader
- *   never sees a row of a transaction that has not committed yet.
- * - Long polls wake on this process's appends at once, and on other heads' through the dialect's
- *   signals (data_version, LISTEN/NOTIFY, or a poll of `last_seq`).
+ * The one store, for every database: each query of the log is written once (reads here, writes in
+ * append.ts and feed-admin.ts, the schema in migrations.ts) over a {@link SqlDialect}. Writes share
+ * a group commit (writer.ts); long polls wake on this process's appends at once, on other heads'
+ * through the dialect's signals. It connects and migrates on first use (or {@link SqlStore.open});
+ * when the database was unreachable, that call fails ({@link StoreUnavailableError}), the next retries.
  */
 export class SqlStore implements Store {
   readonly dialect: Dialect;
-  private readonly signals: AppendSignals;
-  private readonly watcher: AppendWatcher;
-  private readonly writer: Writer;
+  private opening: Promise<Opened> | undefined;
   private isClosed = false;
 
-  private constructor(private readonly d: SqlDialect) {
-    this.dialect = d.adapter.name;
-    this.signals = d.watch((feedId, lastSeq) => this.watcher.notify(feedId, lastSeq));
-    this.watcher = new AppendWatcher((id) => this.lastSeq(id), this.signals.pollMs, () => this.signals.mayHaveChanged());
-    this.writer = new Writer(d, this.signals);
+  constructor(private readonly connection: Connection) {
+    this.dialect = connection.dialect;
   }
 
-  /** Connects and brings the schema up to date (safely when several heads start at once); failing, names `where`. */
-  static async open(where: string, connect: () => Promise<SqlDialect>): Promise<SqlStore> {
-    let dialect: SqlDialect | undefined;
-    try {
-      dialect = await connect();
-      await migrate(dialect);
-      return new SqlStore(dialect);
-    } catch (error) {
-      await dialect?.driver.close().catch(() => undefined);
-      const message = dialect === undefined ? describeError(error, undefined) : dialect.adapter.describe(error);
-      throw new StoreUnavailableError(`store: unable to open ${where}: ${message}`, { cause: error });
-    }
+  /** Opens a store now, migrating its schema (safely when several heads start at once). */
+  static async open(connection: Connection): Promise<SqlStore> {
+    const store = new SqlStore(connection);
+    return store.opened().then(() => store);
   }
 
   async findFeed(name: string): Promise<FeedRecord | undefined> {
     return this.one(`SELECT ${FEED_COLUMNS} FROM atommq_feed WHERE name_key = ?`, [feedKey(name)], toFeedRecord);
   }
 
-  async ensureFeed(name: string): Promise<FeedRecord> {
-    return (await this.findFeed(name)) ?? (await this.append({ feed: name, entries: [] })).feed;
-  }
+  async ensureFeed(name: string): Promise<FeedRecord> { return (await this.findFeed(name)) ?? (await this.append({ feed: name, entries: [] })).feed; }
 
   async listFeeds(): Promise<FeedRecord[]> {
     return (await this.read(`SELECT ${FEED_COLUMNS} FROM atommq_feed ORDER BY name_key`)).map(toFeedRecord);
@@ -67,9 +53,10 @@ export class SqlStore implements Store {
   }
 
   async append(request: AppendRequest): Promise<AppendResult> {
-    const result = await this.writer.write(feedKey(request.feed), (db) => appendInTransaction(db, this.d, request),
+    const { d, writer, watcher } = await this.opened();
+    const result = await writer.write(feedKey(request.feed), (db) => appendInTransaction(db, d, request),
       (r) => (r.replayed || r.entries.length === 0 ? undefined : { feedId: r.feed.id, lastSeq: r.feed.lastSeq }));
-    this.watcher.notify(result.feed.id, result.feed.lastSeq); // this process's waiters need no signal
+    watcher.notify(result.feed.id, result.feed.lastSeq); // this process's waiters need no signal
     return result;
   }
 
@@ -102,41 +89,63 @@ export class SqlStore implements Store {
 
   async waitForAppend(feedId: number, afterSeq: number, signal: AbortSignal): Promise<void> {
     if (this.isClosed) return; // a closed store has nothing more to wait for
-    this.signals.wake();
-    await this.watcher.wait(feedId, afterSeq, signal);
+    const { signals, watcher } = await this.opened();
+    signals.wake();
+    await watcher.wait(feedId, afterSeq, signal);
   }
 
-  updateSettings(name: string, settings: Partial<FeedSettings>): Promise<FeedRecord> {
-    return this.writer.write(feedKey(name), (db) => updateFeedSettings(db, this.d, name, settings));
+  async updateSettings(name: string, settings: Partial<FeedSettings>): Promise<FeedRecord> {
+    const { d, writer } = await this.opened();
+    return writer.write(feedKey(name), (db) => updateFeedSettings(db, d, name, settings));
   }
 
-  deleteFeed(name: string): Promise<boolean> {
-    return this.writer.write(feedKey(name), (db) => deleteFeedRows(db, this.d, name));
+  async deleteFeed(name: string): Promise<boolean> {
+    const { d, writer } = await this.opened();
+    return writer.write(feedKey(name), (db) => deleteFeedRows(db, d, name));
   }
 
   async prune(feedId: number, rule: PruneRule): Promise<number> {
+    const { d, writer } = await this.opened();
     // The feed's name_key orders this job among a batch's appends (see Writer).
     const key = await this.one('SELECT name_key FROM atommq_feed WHERE id = ?', [feedId], (row) => textField(row, 'name_key'));
-    return key === undefined ? 0 : this.writer.write(key, (db) => pruneRows(db, this.d, feedId, rule));
+    return key === undefined ? 0 : writer.write(key, (db) => pruneRows(db, d, feedId, rule));
   }
 
-  expireIdempotencyKeys(olderThan: string): Promise<number> {
-    return this.writer.write(undefined, (db) => expireKeys(db, olderThan));
+  async expireIdempotencyKeys(olderThan: string): Promise<number> {
+    return (await this.opened()).writer.write(undefined, (db) => expireKeys(db, olderThan));
   }
 
   async close(): Promise<void> {
-    if (this.isClosed) return;
-    this.isClosed = true;
-    this.watcher.close();
-    await Promise.all([this.signals.close(), this.d.driver.close()]);
+    const opening = this.opening;
+    [this.isClosed, this.opening] = [true, undefined];
+    const opened = await opening?.catch(() => undefined);
+    opened?.watcher.close();
+    await Promise.all([opened?.signals.close(), opened?.d.driver.close()]);
+  }
+
+  /** The open store: connected and migrated on first call, and again after a failed attempt. */
+  private opened(): Promise<Opened> {
+    return (this.opening ??= this.openOnce().catch((error: unknown) => { this.opening = undefined; throw error; }));
+  }
+
+  private async openOnce(): Promise<Opened> {
+    let d: SqlDialect | undefined;
+    try {
+      d = await this.connection.connect();
+      await migrate(d);
+    } catch (error) {
+      await d?.driver.close().catch(() => undefined);
+      const message = d === undefined ? describeError(error, undefined) : d.adapter.describe(error);
+      throw new StoreUnavailableError(`store: unable to open ${this.connection.where}: ${message}`, { cause: error });
+    }
+    const signals = d.watch((feedId, lastSeq) => watcher.notify(feedId, lastSeq));
+    const watcher = new AppendWatcher((id) => this.lastSeq(id), signals.pollMs, () => signals.mayHaveChanged());
+    return { d, signals, watcher, writer: new Writer(d, signals) };
   }
 
   private async read(sql: string, params: readonly SqlValue[] = []): Promise<readonly unknown[]> {
-    try {
-      return await this.d.driver.reader.all(sql, params);
-    } catch (error) {
-      throw wrapError('unable to read', error, this.d.adapter);
-    }
+    const { d } = await this.opened();
+    return d.driver.reader.all(sql, params).catch((error: unknown) => { throw wrapError('unable to read', error, d.adapter); });
   }
 
   /** The first row, converted; undefined when there is none. */

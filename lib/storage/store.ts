@@ -1,10 +1,8 @@
 /**
- * The storage contract. The core reaches the database only through {@link Store}, which one SQL
- * store (sql-store.ts) implements for every database, over a small dialect per database.
- *
- * The log model: every feed is an append-only log of rows numbered 1, 2, 3… (`seq`), gapless and
- * in commit order. A published entry, a revision of it (PUT) and its tombstone (DELETE) are all
- * rows of that log. A member's `key` is the `seq` of its first row.
+ * The storage contract: the core reaches the database only through {@link Store} (sql-store.ts,
+ * over a small dialect per database). Every feed is an append-only log of rows numbered 1, 2, 3…
+ * (`seq`), gapless and in commit order. A published entry, a revision of it (PUT) and its
+ * tombstone (DELETE) are all rows of that log. A member's `key` is the `seq` of its first row.
  */
 
 /** What kind of record a log row holds. */
@@ -58,19 +56,12 @@ export interface EntryRecord {
   readonly mediaSeq: number | undefined;
 }
 
-/** A row to append. The store assigns `seq` (and `member`, for a new member). */
-export interface NewEntry {
-  readonly atomId: string;
-  readonly kind: EntryKind;
-  readonly updated: string;
-  readonly xml: string;
-  readonly mediaType: string | undefined;
-  /**
-   * The bytes a media link entry's revision keeps (an entry PUT keeps the member's current
-   * ones). Ignored when the append carries `media`: the row then brings its own, at its `seq`.
-   */
-  readonly mediaSeq: number | undefined;
-}
+/**
+ * A row to append. The store assigns `seq` (and `member`, for a new member). `mediaSeq` names the
+ * bytes a media link entry's revision keeps; it is ignored when the append carries `media`, whose
+ * bytes the row brings itself, at its own `seq`.
+ */
+export type NewEntry = Omit<EntryRecord, 'seq' | 'member'>;
 
 /** The bytes of a media resource (RFC 5023 §9.6) and their type. */
 export interface MediaRecord {
@@ -90,9 +81,8 @@ export interface AppendRequest {
   /** Rows to append, in order; they receive consecutive sequence numbers. */
   readonly entries: readonly NewEntry[];
   /**
-   * A revision (PUT) or tombstone (DELETE) of an existing member: the rows join that member.
-   * Checked inside the transaction: the member must exist ('no-member'), must not be deleted
-   * ('gone'), and, when `ifSeq` is set, its newest row must be at that position ('stale').
+   * A revision (PUT) or tombstone (DELETE): the rows join that member, which must exist
+   * ('no-member'), not be deleted ('gone') and, with `ifSeq`, have its newest row there ('stale').
    */
   readonly member?: { readonly key: number; readonly ifSeq: number | undefined } | undefined;
   /**
@@ -101,9 +91,8 @@ export interface AppendRequest {
    */
   readonly media?: MediaRecord | undefined;
   /**
-   * Publish at most once per key and feed. A key seen since `notBefore` with the same
-   * fingerprint replays the original rows instead of appending; with another fingerprint the
-   * append is rejected ('key-reused'). Older keys have expired and are replaced.
+   * Publish at most once per key and feed: a key seen since `notBefore` replays the original rows
+   * (same fingerprint) or is refused ('key-reused'); older keys have expired and are replaced.
    */
   readonly idempotency?: { readonly key: string; readonly fingerprint: string; readonly notBefore: string } | undefined;
 }
@@ -133,10 +122,7 @@ export interface PruneRule {
   readonly keepLast: number | undefined;
 }
 
-/**
- * A database behind AtomMQ. Every method is safe to call concurrently; `append` is durable when
- * its promise resolves.
- */
+/** A database behind AtomMQ. Every method is safe to call concurrently; `append` is durable when it resolves. */
 export interface Store {
   /** Which database this is, for logs and tests. */
   readonly dialect: Dialect;
@@ -156,28 +142,19 @@ export interface Store {
   findByAtomId(feedId: number, atomId: string): Promise<EntryRecord | undefined>;
   /** Finds the newest row of the member whose key is `member`. */
   findMember(feedId: number, member: number): Promise<EntryRecord | undefined>;
-  /**
-   * The AtomPub view: the newest row of each live member with `seq < beforeSeq`, newest first,
-   * deleted members left out.
-   */
+  /** The AtomPub view: the newest row of each live member with `seq < beforeSeq`, newest first. */
   readMembers(feedId: number, beforeSeq: number, limit: number): Promise<EntryRecord[]>;
   /** The media bytes the row at `seq` brought, if it brought any. */
   readMedia(feedId: number, seq: number): Promise<StoredMedia | undefined>;
   /** The feed's highest committed `seq`: the cheap change check long polling uses. */
   lastSeq(feedId: number): Promise<number>;
-  /**
-   * Resolves once a row with `seq > afterSeq` is committed to the feed, by this process or any
-   * other, or when `signal` aborts. Releases everything it holds on abort.
-   */
+  /** Resolves once a row past `afterSeq` is committed by any process, or `signal` aborts (releasing all). */
   waitForAppend(feedId: number, afterSeq: number, signal: AbortSignal): Promise<void>;
   /** Changes a feed's settings, creating the feed when it does not exist. */
   updateSettings(name: string, settings: Partial<FeedSettings>): Promise<FeedRecord>;
   /** Deletes a feed with all its rows, media and keys; false when there was none. */
   deleteFeed(name: string): Promise<boolean>;
-  /**
-   * Retention: removes the oldest rows of a feed, never a row newer than one it keeps, and
-   * records the cut in `prunedThrough`. Returns how many rows it removed.
-   */
+  /** Retention: removes the oldest rows, never one newer than a kept one; records `prunedThrough`; returns the count. */
   prune(feedId: number, rule: PruneRule): Promise<number>;
   /** Forgets idempotency keys created before `olderThan`; returns how many. */
   expireIdempotencyKeys(olderThan: string): Promise<number>;
@@ -188,13 +165,7 @@ export interface Store {
 /** The databases AtomMQ can store in. */
 export type Dialect = 'sqlite' | 'postgres' | 'mysql';
 
-/**
- * The database cannot take writes now (read-only file, full disk, lost server). The core answers
- * 503; the client may retry.
- */
+/** The database cannot take writes now (read-only file, full disk, lost server): 503, the client may retry. */
 export class StoreUnavailableError extends Error {
-  constructor(message: string, options?: { cause: unknown }) {
-    super(message, options);
-    this.name = 'StoreUnavailableError';
-  }
+  override name = 'StoreUnavailableError';
 }

@@ -2,40 +2,27 @@ import type { AppendSignals, Session, SqlDialect } from './dialect.js';
 import { toError, wrapError } from './errors.js';
 import { AppendRejectedError } from './store.js';
 
-/** How often a batch the server rolled back as a whole (deadlock, serialization failure) runs again. */
+/** How often a batch the server rolled back (deadlock, serialization failure) runs; the most jobs a batch takes. */
 const MAX_ATTEMPTS = 3;
-/** The most jobs one transaction takes. */
 const MAX_BATCH = 512;
 
 /** Where a committed append left a feed: announced to other heads where the database can. */
-export interface Grown {
-  readonly feedId: number;
-  readonly lastSeq: number;
-}
+export type Grown = { readonly feedId: number; readonly lastSeq: number };
 
-/** Work for a group-committed transaction. */
+/** Work for a group commit: `lockKey` is the name_key of the feed it locks; `settle` hears the outcome. */
 interface WriteJob {
-  /** The name_key of the feed the work locks; a batch runs its jobs in this order, unkeyed last. */
   readonly lockKey: string | undefined;
   run(db: Session): Promise<Grown | undefined>;
-  /** Called once the transaction that ran the job committed (no error), or failed. */
   settle(error: Error | undefined): void;
 }
 
-/** A job and its place in the batch as submitted. */
-type Slot = { readonly job: WriteJob; readonly index: number };
-
 /**
- * The write side of every store: group commit. Writes (appends and feed administration) that
- * arrive while a transaction is in flight wait, then all go into the next transaction together,
- * on the driver's write connection, so many publishers share one fsync. A job's promise settles
- * only after the transaction that holds it has committed, so a 201 still means "durable".
- *
- * - Lock order: a batch runs its jobs in name_key order, so two heads' batches cannot wait on
- *   each other's feed rows; should the server still roll a batch back, it runs again.
- * - Isolation: most batches have no failing job, so they run without savepoints (two fewer
- *   statements per job). When a job fails, the transaction is rolled back and the batch runs
- *   again with a savepoint around each job, so that job alone fails.
+ * The write side of every store: group commit. Writes that arrive while a transaction is in
+ * flight all go into the next one, so many publishers share one fsync; a job settles only after
+ * its transaction committed, so a 201 means "durable". A batch runs its jobs in name_key order,
+ * so two heads' batches cannot wait on each other's feed rows (should the server still roll one
+ * back, it runs again). It runs without savepoints (two fewer statements per job); only when a
+ * job fails is it rolled back and run again with a savepoint around each job, so that job alone fails.
  */
 export class Writer {
   private pending: WriteJob[] = [];
@@ -49,20 +36,12 @@ export class Writer {
    */
   write<R>(lockKey: string | undefined, work: (db: Session) => Promise<R>, grown: (result: R) => Grown | undefined = () => undefined): Promise<R> {
     return new Promise<R>((resolve, reject) => {
-      // A batch may run twice (see Isolation); the run that committed set the outcome last.
+      // A batch may run twice (isolated, after a failure); the run that committed set the outcome last.
       let outcome: { readonly value: R } | undefined;
-      this.pending.push({
-        lockKey,
-        run: async (db) => {
-          const value = await work(db);
-          outcome = { value };
-          return grown(value);
-        },
-        settle: (error) => {
-          if (error === undefined && outcome !== undefined) resolve(outcome.value);
-          else reject(error ?? new Error('store: a write job finished without a result'));
-        },
-      });
+      const run = async (db: Session): Promise<Grown | undefined> => grown((outcome = { value: await work(db) }).value);
+      const settle = (error: Error | undefined): void => (error === undefined && outcome !== undefined
+        ? resolve(outcome.value) : reject(error ?? new Error('store: a write job finished without a result')));
+      this.pending.push({ lockKey, run, settle });
       this.startNext();
     });
   }
@@ -74,10 +53,7 @@ export class Writer {
     this.commitBatch(batch)
       .then((results) => batch.forEach((job, i) => job.settle(results[i] === true ? undefined : results[i] ?? new Error('store: no result for a job'))),
         (error: unknown) => batch.forEach((job) => job.settle(toError(error))))
-      .finally(() => {
-        this.isRunning = false;
-        this.startNext();
-      });
+      .finally(() => { this.isRunning = false; this.startNext(); });
   }
 
   private async commitBatch(jobs: readonly WriteJob[]): Promise<Array<true | Error>> {
@@ -92,11 +68,10 @@ export class Writer {
   }
 
   /**
-   * Runs every job in one transaction and commits it. Without `isolated`, a failing job rolls the
-   * whole transaction back: a lone job's failure is its result, otherwise undefined asks for the
-   * isolated run. With `isolated`, a failing job is undone by its savepoint and reported in its slot.
+   * Runs every job in one transaction and commits it. Without `isolated`, a failing job rolls all
+   * back and is the result of a lone job, else undefined asks for the run `isolated` by savepoints.
    */
-  private async runBatch(slots: readonly Slot[], isolated: boolean): Promise<Array<true | Error> | undefined> {
+  private async runBatch(slots: ReadonlyArray<{ readonly job: WriteJob; readonly index: number }>, isolated: boolean): Promise<Array<true | Error> | undefined> {
     const { driver, syntax, adapter } = this.dialect;
     const db = await driver.acquire();
     let broken: unknown;

@@ -5,31 +5,26 @@ import { describeAddress, describeError, transientBy, unavailableBy } from '../e
 import { integerField } from '../rows.js';
 import { ServerDriver } from '../server-driver.js';
 
-/** Read connections per process; writes use one more connection of their own. */
+/** Read connections per process (writes use one more); how often waiters poll `last_seq`; how long a head waits to migrate. */
 const READ_POOL_SIZE = 10;
 const CONNECT_TIMEOUT_MS = 10_000;
-/** How often long polls look for other heads' appends: one `last_seq` lookup per watched feed. */
 const POLL_MS = 50;
-/** How long a starting head waits for another head's migration, in seconds. */
 const LOCK_WAIT_S = 60;
 /** GET_LOCK names are server-wide and at most 64 characters: scope the lock to this database. */
 const LOCK_NAME = "LEFT(CONCAT('atommq_migrate:', DATABASE()), 64)";
 const INNODB = ' ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin';
 
-/** Run on every new connection, before it is first used. */
-const SESSION_SETUP = [
-  // A polling consumer must see every commit made before its read; READ COMMITTED also keeps
-  // InnoDB from taking gap locks that would make writers wait on each other.
-  'SET SESSION TRANSACTION ISOLATION LEVEL READ COMMITTED',
-  // Strict: a value too long for its column fails instead of being truncated; tables stay InnoDB.
-  "SET SESSION sql_mode = 'STRICT_ALL_TABLES,NO_ENGINE_SUBSTITUTION'",
-];
+/**
+ * Run on every new connection before its first use. READ COMMITTED: a reader sees every commit
+ * made before it, and InnoDB takes no gap locks that would make writers wait on each other.
+ * Strict: a value too long for its column fails instead of being truncated; tables stay InnoDB.
+ */
+const SESSION_SETUP = ['SET SESSION TRANSACTION ISOLATION LEVEL READ COMMITTED', "SET SESSION sql_mode = 'STRICT_ALL_TABLES,NO_ENGINE_SUBSTITUTION'"];
 
 /**
- * MySQL's SQL, where it differs from the standard. Inside a write transaction every read is a
- * locking read, which sees the newest committed row versions where a plain SELECT could read an
- * older InnoDB snapshot. The upsert never holds a shared lock that two transactions would both
- * try to upgrade, as INSERT IGNORE would (an InnoDB deadlock).
+ * MySQL's SQL, where it differs from the standard. A read in a write transaction locks, to see the
+ * newest committed rows, not an older InnoDB snapshot. The upsert never holds a shared lock that
+ * two transactions would both try to upgrade, as INSERT IGNORE would (an InnoDB deadlock).
  */
 const SYNTAX: SqlSyntax = {
   ...STANDARD_SYNTAX,
@@ -37,7 +32,6 @@ const SYNTAX: SqlSyntax = {
   forShare: 'LOCK IN SHARE MODE',
   onConflictUpdate: () => 'ON DUPLICATE KEY UPDATE',
   inserted: (column) => `VALUES(${column})`,
-  tableExists: (name) => `SELECT 1 AS present FROM information_schema.tables WHERE table_schema = DATABASE() AND table_name = '${name}'`,
   rowsPerInsert: 500,
   types: {
     ...STANDARD_SYNTAX.types, id: 'BIGINT NOT NULL AUTO_INCREMENT PRIMARY KEY', text: (chars) => `VARCHAR(${chars})`,
@@ -51,10 +45,7 @@ const SYNTAX: SqlSyntax = {
  * refused credentials, a missing database, a lock wait timeout, a closed pool.
  */
 const isUnavailable = unavailableBy({
-  codes: new RegExp(`^(${['PROTOCOL_CONNECTION_LOST', 'PROTOCOL_SEQUENCE_TIMEOUT', 'ER_DISK_FULL', 'ER_RECORD_FILE_FULL',
-    'ER_OPTION_PREVENTS_STATEMENT', 'ER_READ_ONLY_MODE', 'ER_CANT_EXECUTE_IN_READ_ONLY_TRANSACTION', 'ER_CON_COUNT_ERROR',
-    'ER_TOO_MANY_USER_CONNECTIONS', 'ER_SERVER_SHUTDOWN', 'ER_QUERY_INTERRUPTED', 'ER_OUT_OF_RESOURCES', 'ER_OUTOFMEMORY',
-    'ER_ACCESS_DENIED_ERROR', 'ER_DBACCESS_DENIED_ERROR', 'ER_BAD_DB_ERROR', 'ER_LOCK_WAIT_TIMEOUT'].join('|')})$`),
+  codes: /^(PROTOCOL_(CONNECTION_LOST|SEQUENCE_TIMEOUT)|ER_(DISK_FULL|RECORD_FILE_FULL|OPTION_PREVENTS_STATEMENT|READ_ONLY_MODE|CANT_EXECUTE_IN_READ_ONLY_TRANSACTION|CON_COUNT_ERROR|TOO_MANY_USER_CONNECTIONS|SERVER_SHUTDOWN|QUERY_INTERRUPTED|OUT_OF_RESOURCES|OUTOFMEMORY|ACCESS_DENIED_ERROR|DBACCESS_DENIED_ERROR|BAD_DB_ERROR|LOCK_WAIT_TIMEOUT))$/,
   errnos: [1927],
   messages: /^Pool is closed/,
 });
@@ -122,11 +113,7 @@ function openPool(config: ServerConfig, connectionLimit: number): Pool {
 }
 
 /** The callback-style connection that mysql2 hands to a pool's 'connection' listener. */
-interface CallbackConnection {
-  query(sql: string, callback: (error: unknown) => void): unknown;
-  destroy(): void;
-}
-
+type CallbackConnection = { query(sql: string, callback: (error: unknown) => void): unknown; destroy(): void };
 function isCallbackConnection(value: unknown): value is CallbackConnection {
   return typeof value === 'object' && value !== null
     && typeof Reflect.get(value, 'query') === 'function' && typeof Reflect.get(value, 'destroy') === 'function';

@@ -5,10 +5,9 @@ import { describeAddress, describeError, transientBy, unavailableBy } from '../e
 import { ServerDriver } from '../server-driver.js';
 import { APPEND_CHANNEL, AppendListener } from './listener.js';
 
-/** Read connections per process; writes use one more connection of their own, LISTEN another. */
+/** Read connections per process (writes use one more, LISTEN another); the poll while LISTEN is not in effect. */
 const READ_POOL_SIZE = 10;
 const CONNECT_TIMEOUT_MS = 10_000;
-/** How often long polls check `last_seq` while LISTEN is not (yet) in effect. */
 const POLL_MS = 250;
 /** The advisory lock that serialises migrations: "AtomMQ" in ASCII, scoped to one database. */
 const MIGRATION_LOCK = 0x41746f6d4d51;
@@ -24,23 +23,16 @@ const isUnavailable = unavailableBy({
   messages: /connection terminated|timeout exceeded when trying to connect|connection error|after calling end on the pool|not queryable/i,
 });
 
-/** The `$1` form of a statement written with `?`, computed once per statement text. */
+/** The `$1` form of a statement written with `?` (the only placeholder PostgreSQL lacks), once per text. */
 const numbered = new Map<string, string>();
 function toNumbered(sql: string): string {
-  let text = numbered.get(sql);
-  if (text === undefined) {
-    let n = 0;
-    text = sql.replace(/\?/g, () => `$${(n += 1)}`);
-    numbered.set(sql, text);
-  }
+  let n = 0;
+  const text = numbered.get(sql) ?? sql.replace(/\?/g, () => `$${(n += 1)}`);
+  numbered.set(sql, text);
   return text;
 }
 
-/**
- * The PostgreSQL dialect, for several web heads sharing one database: standard SQL throughout.
- * Durability is the server's default `synchronous_commit = on`, which flushes WAL before COMMIT
- * returns.
- */
+/** The PostgreSQL dialect, standard SQL throughout; durable by the default `synchronous_commit = on`. */
 export async function openPostgresDialect(config: ServerConfig): Promise<SqlDialect> {
   const readers = createPool(config, READ_POOL_SIZE);
   const writer = createPool(config, 1);
@@ -52,17 +44,10 @@ export async function openPostgresDialect(config: ServerConfig): Promise<SqlDial
         if (sql === 'COMMIT' && result.command !== 'COMMIT') throw new Error(`store: the transaction ended in ${result.command}`);
         return { rows: result.rows, changed: result.rowCount ?? 0 };
       },
-      connect: async () => {
-        const client = await writer.connect();
-        // pg emits 'error' on a checked-out client whose connection drops; the running query
-        // rejects too and reports it, so the event only needs a listener that keeps the process alive.
-        client.on('error', ignore);
-        return client;
-      },
-      release: (client, isBroken) => {
-        client.off('error', ignore);
-        client.release(isBroken);
-      },
+      // pg emits 'error' on a checked-out client whose connection drops; the running query
+      // rejects too and reports it, so the event only needs a listener that keeps the process alive.
+      connect: async () => (await writer.connect()).on('error', ignore),
+      release: (client, isBroken) => client.off('error', ignore).release(isBroken),
       end: async () => { await Promise.all([readers.end(), writer.end()]); },
     }),
     syntax: STANDARD_SYNTAX,

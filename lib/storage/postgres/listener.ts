@@ -3,25 +3,19 @@ import pg from 'pg';
 /** The channel every append transaction NOTIFYs on; the payload is `feedId:lastSeq`. */
 export const APPEND_CHANNEL = 'atommq_append';
 
-/** The least time between two attempts to open the LISTEN connection. */
+/** The least time between attempts to LISTEN; how often a safety check runs while listening; how long a probe may take. */
 const RECONNECT_MS = 1_000;
-/** While LISTEN is in effect, how often the watcher still checks every watched feed, as a safety net. */
 const SAFETY_CHECK_MS = 2_000;
-/** How long the LISTEN connection may take to answer a probe before it is taken for dead. */
 const PROBE_TIMEOUT_MS = 5_000;
 
 /**
- * Turns other heads' commits into `onAppend(feedId, lastSeq)` calls with PostgreSQL LISTEN/NOTIFY.
- * One dedicated connection (not a pooled one: LISTEN belongs to a session) opens on the first
- * long poll and stays open; when it fails it is dropped and reopened on a later `ensure`.
- *
- * NOTIFY reaches only sessions that were listening when the notifying transaction committed, so
- * commits are missed while this connection is not listening, and just before it starts. The
- * watcher's poll asks {@link mayHaveMissed} on every tick: true while not listening, once more
- * after LISTEN takes effect (a full check covers the gap), and every {@link SAFETY_CHECK_MS}
- * otherwise. So a healthy listener costs few polling queries, and a lost notification delays a
- * waiter by at most that long. Each safety check also probes the connection: a connection that
- * died silently (a NAT that forgot it) is dropped and reopened, and the probe keeps it from idling.
+ * Turns other heads' commits into `onAppend(feedId, lastSeq)` calls with PostgreSQL LISTEN/NOTIFY,
+ * on one dedicated connection (LISTEN belongs to a session) opened on the first long poll; when
+ * it fails it is dropped and reopened on a later `ensure`. NOTIFY reaches only sessions listening
+ * at COMMIT, so the watcher's poll asks {@link mayHaveMissed} each tick: true while not listening,
+ * once after LISTEN takes effect (covering the gap), and every {@link SAFETY_CHECK_MS} otherwise,
+ * which bounds the delay of a lost notification. Each safety check also probes the connection:
+ * one that died silently (a NAT that forgot it) is reopened, and the probe keeps it from idling.
  */
 export class AppendListener {
   private client: pg.Client | undefined;
@@ -77,12 +71,9 @@ export class AppendListener {
     try {
       await client.connect();
       await client.query(`LISTEN ${APPEND_CHANNEL}`);
+      if (this.isClosed) throw new Error('closed meanwhile');
     } catch {
       // Unreachable now: the watcher keeps polling, and a later tick tries again.
-      await client.end().catch(() => undefined);
-      return;
-    }
-    if (this.isClosed) {
       await client.end().catch(() => undefined);
       return;
     }
@@ -93,10 +84,7 @@ export class AppendListener {
   private probe(client: pg.Client): void {
     const timer = setTimeout(() => this.drop(client), PROBE_TIMEOUT_MS);
     timer.unref();
-    client.query('SELECT 1').then(() => clearTimeout(timer), () => {
-      clearTimeout(timer);
-      this.drop(client);
-    });
+    client.query('SELECT 1').finally(() => clearTimeout(timer)).catch(() => this.drop(client));
   }
 
   private drop(client: pg.Client): void {

@@ -1,6 +1,9 @@
 import sqlite3 from 'sqlite3';
 import type { Session, SqlValue } from '../dialect.js';
 
+/** Transaction control changes no rows, and `exec` runs it in one trip to SQLite's thread (not prepare, step, finalize). */
+const TRANSACTION_CONTROL = /^(BEGIN|COMMIT|ROLLBACK|SAVEPOINT|RELEASE)\b/;
+
 /** A promise-shaped view of one `sqlite3` connection; only the calls AtomMQ uses are declared. */
 export class SqliteConnection implements Session {
   private constructor(private readonly db: sqlite3.Database) {}
@@ -19,6 +22,7 @@ export class SqliteConnection implements Session {
 
   /** Runs a statement that returns no rows; resolves with how many rows it changed. */
   run(sql: string, params: readonly SqlValue[] = []): Promise<number> {
+    if (TRANSACTION_CONTROL.test(sql)) return new Promise((resolve, reject) => this.db.exec(sql, (error) => (error ? reject(error) : resolve(0))));
     return new Promise((resolve, reject) => this.db.run(sql, params, function done(this: sqlite3.RunResult, error: Error | null) {
       if (error) reject(error);
       else resolve(this.changes);
@@ -31,13 +35,6 @@ export class SqliteConnection implements Session {
       this.db.all(sql, params, (error: Error | null, rows: unknown[]) => (error ? reject(error) : resolve(rows))));
   }
 
-  /** Runs a query and returns its first row, if any. */
-  async get(sql: string, params: readonly SqlValue[] = []): Promise<unknown> {
-    return (await this.all(sql, params))[0];
-  }
-
   /** Closes the connection. */
-  close(): Promise<void> {
-    return new Promise((resolve, reject) => this.db.close((error) => (error ? reject(error) : resolve())));
-  }
+  close(): Promise<void> { return new Promise((resolve, reject) => this.db.close((error) => (error ? reject(error) : resolve()))); }
 }

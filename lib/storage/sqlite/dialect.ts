@@ -1,7 +1,7 @@
 import { STANDARD_ADAPTER, STANDARD_SYNTAX, pollingSignals, type SqlDialect, type SqlSyntax } from '../dialect.js';
 import { describeError, unavailableBy } from '../errors.js';
 import { integerField } from '../rows.js';
-import { SqliteDriver } from './driver.js';
+import { SqliteDriver, openWriter } from './driver.js';
 
 /** How often long polls look for commits by other processes (`PRAGMA data_version` is cheap). */
 const POLL_MS = 25;
@@ -15,9 +15,7 @@ const SYNTAX: SqlSyntax = {
   ...STANDARD_SYNTAX,
   beginWrite: 'BEGIN IMMEDIATE',
   forUpdate: '',
-  tableExists: (name) => `SELECT name FROM sqlite_master WHERE type = 'table' AND name = '${name}'`,
-  // 8 parameters a row stays far below SQLite's 32,766 bound parameters.
-  rowsPerInsert: 500,
+  rowsPerInsert: 500, // 4,000 parameters, far below SQLite's 32,766
   types: { ...STANDARD_SYNTAX.types, id: 'INTEGER PRIMARY KEY AUTOINCREMENT', bigint: 'INTEGER', bytes: 'BLOB', keyedTable: ' WITHOUT ROWID' },
 };
 
@@ -26,7 +24,7 @@ const isUnavailable = unavailableBy({ codes: /^SQLITE_(FULL|READONLY|CANTOPEN|IO
 
 /** Opens the database file and returns the SQLite dialect over it: the embedded default. */
 export async function openSqliteDialect(path: string): Promise<SqlDialect> {
-  const driver = await SqliteDriver.open(path);
+  const driver = new SqliteDriver(path, await openWriter(path));
   return {
     driver,
     syntax: SYNTAX,
@@ -39,9 +37,7 @@ export async function openSqliteDialect(path: string): Promise<SqlDialect> {
         // Another connection committed since the last look when `PRAGMA data_version` moved.
         mayHaveChanged: async () => {
           const [row] = await driver.reader.all('PRAGMA data_version');
-          const changed = integerField(row, 'data_version') !== seen;
-          seen = integerField(row, 'data_version');
-          return changed;
+          return seen !== (seen = integerField(row, 'data_version'));
         },
       };
     },

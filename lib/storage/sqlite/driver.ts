@@ -19,16 +19,10 @@ export class SqliteDriver implements Driver {
   /** Pending while the connections are being replaced; reads wait for it. */
   private reopening: Promise<void> | undefined;
 
-  private constructor(readonly path: string, private writer: SqliteConnection) {}
+  /** A driver over the database file `path`, whose writer {@link openWriter} opened. */
+  constructor(readonly path: string, private writer: SqliteConnection) {}
 
-  /** Opens the database file with its writer connection. */
-  static async open(path: string): Promise<SqliteDriver> {
-    return new SqliteDriver(path, await openWriter(path));
-  }
-
-  acquire(): Promise<Session> {
-    return this.writable();
-  }
+  acquire(): Promise<Session> { return this.writable(); }
 
   /**
    * After a failure, rolls back whatever is open. SQLite opens a file it cannot write (a read-only
@@ -80,7 +74,7 @@ export class SqliteDriver implements Driver {
 }
 
 /** Opens the writer: WAL lets readers run while it commits; FULL syncs the WAL on every commit (https://sqlite.org/pragma.html#pragma_synchronous). */
-async function openWriter(path: string): Promise<SqliteConnection> {
+export async function openWriter(path: string): Promise<SqliteConnection> {
   const db = await SqliteConnection.open(path, BUSY_TIMEOUT_MS);
   try {
     await db.all('PRAGMA journal_mode = WAL');
