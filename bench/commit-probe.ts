@@ -12,7 +12,10 @@ import { SqliteConnection } from '../lib/storage/sqlite/connection.js';
  * - with `ATOMMQ_BENCH_COMMIT_DELAY_MS`, it sleeps that long before each `COMMIT`, while the write
  *   lock is held, which is what a slow fsync does: a deliberately slow disk, in software.
  *
- * On SIGUSR2 it writes `{ pid, commits, jobs }` to `$ATOMMQ_BENCH_PROBE_DIR/<pid>.json`.
+ * - it counts reads: queries of log rows, of feed rows, and `PRAGMA data_version` polls, so
+ *   the fan-out rows can report database reads per commit.
+ *
+ * On SIGUSR2 it writes `{ pid, commits, jobs, rowReads, feedReads, polls }` to `$ATOMMQ_BENCH_PROBE_DIR/<pid>.json`.
  */
 const delayMs = Number(process.env['ATOMMQ_BENCH_COMMIT_DELAY_MS'] ?? 0);
 const probeDir = process.env['ATOMMQ_BENCH_PROBE_DIR'];
@@ -32,6 +35,18 @@ proto.exec = async function probedExec(this: SqliteConnection, sql: string): Pro
   }
   return exec.call(this, sql);
 };
+// Reads: every query of the log's rows or the feed row, and the data_version polls apart (those
+// run on a timer while someone waits, so they count per second, not per commit).
+let rowReads = 0;
+let feedReads = 0;
+let polls = 0;
+const all = proto.all;
+proto.all = async function probedAll(this: SqliteConnection, sql: string, params?: Parameters<typeof all>[1]): Promise<unknown[]> {
+  if (sql.startsWith('PRAGMA data_version')) polls += 1;
+  else if (/^\s*SELECT\b[\s\S]*\bFROM atommq_entry\b/.test(sql)) rowReads += 1;
+  else if (/^\s*SELECT\b/.test(sql)) feedReads += 1;
+  return all.call(this, sql, params);
+};
 const get = proto.get;
 proto.get = async function probedGet(this: SqliteConnection, sql: string, params?: Parameters<typeof get>[1]): Promise<unknown> {
   if (sql.startsWith('UPDATE atommq_feed SET last_seq')) jobs += 1;
@@ -40,6 +55,6 @@ proto.get = async function probedGet(this: SqliteConnection, sql: string, params
 
 if (probeDir !== undefined) {
   process.on('SIGUSR2', () => {
-    writeFileSync(join(probeDir, `${process.pid}.json`), JSON.stringify({ pid: process.pid, commits, jobs }));
+    writeFileSync(join(probeDir, `${process.pid}.json`), JSON.stringify({ pid: process.pid, commits, jobs, rowReads, feedReads, polls }));
   });
 }

@@ -1,5 +1,6 @@
 import type { CgiCost } from './cgi-cost.js';
 import type { DeploymentKey } from './deployments.js';
+import type { FanoutResult } from './fanout.js';
 import type { LatencyResult, ThroughputResult } from './load.js';
 import type { PublishResult, ReadResults } from './measure.js';
 
@@ -42,6 +43,8 @@ export interface Results {
     readonly reads: ReadResults;
     readonly rssMB: number;
   };
+  /** Issue 12's fan-out rows: long-polling consumers on one feed, a publisher at a fixed rate. */
+  fanout?: FanoutResult[];
   /** Phases that failed, with their error, so a broken phase never hides the others. */
   readonly errors: Record<string, string>;
 }
