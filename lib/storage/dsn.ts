@@ -12,6 +12,9 @@ export type StoreConfig =
   | { readonly dialect: 'postgres' | 'mysql'; readonly host: string; readonly port: number | undefined;
       readonly database: string; readonly user: string | undefined; readonly password: string | undefined };
 
+/** A parsed DSN of a database server (PostgreSQL or MySQL). */
+export type ServerConfig = Exclude<StoreConfig, { readonly dialect: 'sqlite' }>;
+
 /** A DSN that cannot be used. Its message never contains a password. */
 export class DsnError extends Error {
   constructor(message: string) {

@@ -41,6 +41,10 @@ export class LazyStore implements Store {
     return (await this.open()).listFeeds();
   }
 
+  async countEntries(feedId: number): Promise<number> {
+    return (await this.open()).countEntries(feedId);
+  }
+
   async append(request: AppendRequest): Promise<AppendResult> {
     return (await this.open()).append(request);
   }

@@ -1,166 +1,79 @@
-import type { Dialect } from './store.js';
+import type { DdlTypes } from './dialect.js';
 
 /**
- * One schema change. The list below is append-only: a shipped migration is never edited, a new
- * one is added with the next version. Each store runs the pending ones in order, under a lock,
- * and records each version in `atommq_schema`.
+ * One schema change, written once for every database: the type names and table options that
+ * differ come from the dialect's {@link DdlTypes}. The list below is append-only: a shipped
+ * migration is never changed in meaning, a new one is added with the next version. The runner
+ * (migrate.ts) applies the pending ones in order, under a lock, and records each version in
+ * `atommq_schema`.
  */
 export interface Migration {
   readonly version: number;
   readonly description: string;
-  readonly statements: Readonly<Record<Dialect, readonly string[]>>;
+  statements(t: DdlTypes): readonly string[];
 }
 
 /** Creates the version table; run before any migration. */
-export const SCHEMA_TABLE: Readonly<Record<Dialect, string>> = {
-  sqlite: 'CREATE TABLE IF NOT EXISTS atommq_schema (version INTEGER PRIMARY KEY, description TEXT NOT NULL, applied TEXT NOT NULL)',
-  postgres: 'CREATE TABLE IF NOT EXISTS atommq_schema (version INTEGER PRIMARY KEY, description TEXT NOT NULL, applied TEXT NOT NULL)',
-  mysql: 'CREATE TABLE IF NOT EXISTS atommq_schema (version INTEGER PRIMARY KEY, description VARCHAR(200) NOT NULL, applied VARCHAR(40) NOT NULL) ENGINE=InnoDB',
-};
+export function schemaTable(t: DdlTypes): string {
+  return `CREATE TABLE IF NOT EXISTS atommq_schema (version INTEGER PRIMARY KEY, description ${t.text(200)} NOT NULL,
+    applied ${t.text(40)} NOT NULL)${t.table}`;
+}
 
 /** Every migration, oldest first. */
 export const MIGRATIONS: readonly Migration[] = [
   {
     version: 1,
     description: 'feeds with a per-feed sequence counter, and the entry log',
-    statements: {
-      sqlite: [
-        `CREATE TABLE atommq_feed (
-          id INTEGER PRIMARY KEY AUTOINCREMENT,
-          name TEXT NOT NULL,
-          name_key TEXT NOT NULL UNIQUE,
-          atom_id TEXT NOT NULL,
-          created TEXT NOT NULL,
-          updated TEXT NOT NULL,
-          last_seq INTEGER NOT NULL DEFAULT 0)`,
-        `CREATE TABLE atommq_entry (
-          feed_id INTEGER NOT NULL REFERENCES atommq_feed (id),
-          seq INTEGER NOT NULL,
-          member INTEGER NOT NULL,
-          atom_id TEXT NOT NULL,
-          kind TEXT NOT NULL,
-          updated TEXT NOT NULL,
-          xml TEXT NOT NULL,
-          PRIMARY KEY (feed_id, seq)) WITHOUT ROWID`,
-        'CREATE INDEX atommq_entry_by_atom_id ON atommq_entry (feed_id, atom_id, seq)',
-        'CREATE INDEX atommq_entry_by_member ON atommq_entry (feed_id, member, seq)',
-      ],
-      postgres: [
-        `CREATE TABLE atommq_feed (
-          id BIGSERIAL PRIMARY KEY,
-          name TEXT NOT NULL,
-          name_key TEXT NOT NULL UNIQUE,
-          atom_id TEXT NOT NULL,
-          created TEXT NOT NULL,
-          updated TEXT NOT NULL,
-          last_seq BIGINT NOT NULL DEFAULT 0)`,
-        `CREATE TABLE atommq_entry (
-          feed_id BIGINT NOT NULL REFERENCES atommq_feed (id),
-          seq BIGINT NOT NULL,
-          member BIGINT NOT NULL,
-          atom_id TEXT NOT NULL,
-          kind TEXT NOT NULL,
-          updated TEXT NOT NULL,
-          xml TEXT NOT NULL,
-          PRIMARY KEY (feed_id, seq))`,
-        'CREATE INDEX atommq_entry_by_atom_id ON atommq_entry (feed_id, atom_id, seq)',
-        'CREATE INDEX atommq_entry_by_member ON atommq_entry (feed_id, member, seq)',
-      ],
-      mysql: [
-        `CREATE TABLE atommq_feed (
-          id BIGINT NOT NULL AUTO_INCREMENT PRIMARY KEY,
-          name VARCHAR(255) NOT NULL,
-          name_key VARCHAR(255) NOT NULL UNIQUE,
-          atom_id VARCHAR(64) NOT NULL,
-          created VARCHAR(40) NOT NULL,
-          updated VARCHAR(40) NOT NULL,
-          last_seq BIGINT NOT NULL DEFAULT 0) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin`,
-        `CREATE TABLE atommq_entry (
-          feed_id BIGINT NOT NULL,
-          seq BIGINT NOT NULL,
-          member BIGINT NOT NULL,
-          atom_id VARCHAR(64) NOT NULL,
-          kind VARCHAR(16) NOT NULL,
-          updated VARCHAR(40) NOT NULL,
-          xml MEDIUMTEXT NOT NULL,
-          PRIMARY KEY (feed_id, seq),
-          KEY atommq_entry_by_atom_id (feed_id, atom_id, seq),
-          KEY atommq_entry_by_member (feed_id, member, seq),
-          FOREIGN KEY (feed_id) REFERENCES atommq_feed (id)) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin`,
-      ],
-    },
+    statements: (t) => [
+      `CREATE TABLE atommq_feed (
+        id ${t.id},
+        name ${t.text(255)} NOT NULL,
+        name_key ${t.text(255)} NOT NULL UNIQUE,
+        atom_id ${t.text(64)} NOT NULL,
+        created ${t.text(40)} NOT NULL,
+        updated ${t.text(40)} NOT NULL,
+        last_seq ${t.bigint} NOT NULL DEFAULT 0)${t.table}`,
+      `CREATE TABLE atommq_entry (
+        feed_id ${t.bigint} NOT NULL,
+        seq ${t.bigint} NOT NULL,
+        member ${t.bigint} NOT NULL,
+        atom_id ${t.text(64)} NOT NULL,
+        kind ${t.text(16)} NOT NULL,
+        updated ${t.text(40)} NOT NULL,
+        xml ${t.longText} NOT NULL,
+        PRIMARY KEY (feed_id, seq),
+        FOREIGN KEY (feed_id) REFERENCES atommq_feed (id))${t.keyedTable}`,
+      'CREATE INDEX atommq_entry_by_atom_id ON atommq_entry (feed_id, atom_id, seq)',
+      'CREATE INDEX atommq_entry_by_member ON atommq_entry (feed_id, member, seq)',
+    ],
   },
   {
     version: 2,
     description: 'media resources, idempotency keys, per-feed settings and retention',
-    statements: {
-      sqlite: [
-        'ALTER TABLE atommq_entry ADD COLUMN media_type TEXT',
-        `CREATE TABLE atommq_media (
-          feed_id INTEGER NOT NULL REFERENCES atommq_feed (id),
-          member INTEGER NOT NULL,
-          content_type TEXT NOT NULL,
-          bytes BLOB NOT NULL,
-          PRIMARY KEY (feed_id, member)) WITHOUT ROWID`,
-        `CREATE TABLE atommq_idempotency (
-          feed_id INTEGER NOT NULL REFERENCES atommq_feed (id),
-          idem_key TEXT NOT NULL,
-          fingerprint TEXT NOT NULL,
-          first_seq INTEGER NOT NULL,
-          last_seq INTEGER NOT NULL,
-          created TEXT NOT NULL,
-          PRIMARY KEY (feed_id, idem_key)) WITHOUT ROWID`,
-        'CREATE INDEX atommq_idempotency_by_created ON atommq_idempotency (created)',
-        'ALTER TABLE atommq_feed ADD COLUMN max_age_seconds INTEGER',
-        'ALTER TABLE atommq_feed ADD COLUMN max_count INTEGER',
-        'ALTER TABLE atommq_feed ADD COLUMN page_size INTEGER',
-        'ALTER TABLE atommq_feed ADD COLUMN pruned_through INTEGER NOT NULL DEFAULT 0',
-      ],
-      postgres: [
-        'ALTER TABLE atommq_entry ADD COLUMN media_type TEXT',
-        `CREATE TABLE atommq_media (
-          feed_id BIGINT NOT NULL REFERENCES atommq_feed (id),
-          member BIGINT NOT NULL,
-          content_type TEXT NOT NULL,
-          bytes BYTEA NOT NULL,
-          PRIMARY KEY (feed_id, member))`,
-        `CREATE TABLE atommq_idempotency (
-          feed_id BIGINT NOT NULL REFERENCES atommq_feed (id),
-          idem_key TEXT NOT NULL,
-          fingerprint TEXT NOT NULL,
-          first_seq BIGINT NOT NULL,
-          last_seq BIGINT NOT NULL,
-          created TEXT NOT NULL,
-          PRIMARY KEY (feed_id, idem_key))`,
-        'CREATE INDEX atommq_idempotency_by_created ON atommq_idempotency (created)',
-        'ALTER TABLE atommq_feed ADD COLUMN max_age_seconds BIGINT',
-        'ALTER TABLE atommq_feed ADD COLUMN max_count BIGINT',
-        'ALTER TABLE atommq_feed ADD COLUMN page_size INTEGER',
-        'ALTER TABLE atommq_feed ADD COLUMN pruned_through BIGINT NOT NULL DEFAULT 0',
-      ],
-      mysql: [
-        'ALTER TABLE atommq_entry ADD COLUMN media_type VARCHAR(255) NULL',
-        `CREATE TABLE atommq_media (
-          feed_id BIGINT NOT NULL,
-          member BIGINT NOT NULL,
-          content_type VARCHAR(255) NOT NULL,
-          bytes LONGBLOB NOT NULL,
-          PRIMARY KEY (feed_id, member),
-          FOREIGN KEY (feed_id) REFERENCES atommq_feed (id)) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin`,
-        `CREATE TABLE atommq_idempotency (
-          feed_id BIGINT NOT NULL,
-          idem_key VARCHAR(255) NOT NULL,
-          fingerprint VARCHAR(128) NOT NULL,
-          first_seq BIGINT NOT NULL,
-          last_seq BIGINT NOT NULL,
-          created VARCHAR(40) NOT NULL,
-          PRIMARY KEY (feed_id, idem_key),
-          KEY atommq_idempotency_by_created (created),
-          FOREIGN KEY (feed_id) REFERENCES atommq_feed (id)) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin`,
-        `ALTER TABLE atommq_feed ADD COLUMN max_age_seconds BIGINT NULL, ADD COLUMN max_count BIGINT NULL,
-          ADD COLUMN page_size INTEGER NULL, ADD COLUMN pruned_through BIGINT NOT NULL DEFAULT 0`,
-      ],
-    },
+    statements: (t) => [
+      `ALTER TABLE atommq_entry ADD COLUMN media_type ${t.text(255)}`,
+      `CREATE TABLE atommq_media (
+        feed_id ${t.bigint} NOT NULL,
+        member ${t.bigint} NOT NULL,
+        content_type ${t.text(255)} NOT NULL,
+        bytes ${t.bytes} NOT NULL,
+        PRIMARY KEY (feed_id, member),
+        FOREIGN KEY (feed_id) REFERENCES atommq_feed (id))${t.keyedTable}`,
+      `CREATE TABLE atommq_idempotency (
+        feed_id ${t.bigint} NOT NULL,
+        idem_key ${t.text(255)} NOT NULL,
+        fingerprint ${t.text(128)} NOT NULL,
+        first_seq ${t.bigint} NOT NULL,
+        last_seq ${t.bigint} NOT NULL,
+        created ${t.text(40)} NOT NULL,
+        PRIMARY KEY (feed_id, idem_key),
+        FOREIGN KEY (feed_id) REFERENCES atommq_feed (id))${t.keyedTable}`,
+      'CREATE INDEX atommq_idempotency_by_created ON atommq_idempotency (created)',
+      `ALTER TABLE atommq_feed ADD COLUMN max_age_seconds ${t.bigint}`,
+      `ALTER TABLE atommq_feed ADD COLUMN max_count ${t.bigint}`,
+      `ALTER TABLE atommq_feed ADD COLUMN page_size ${t.integer}`,
+      `ALTER TABLE atommq_feed ADD COLUMN pruned_through ${t.bigint} NOT NULL DEFAULT 0`,
+    ],
   },
 ];
 

@@ -1,10 +1,12 @@
 import type { Credentials, StoreConfig } from './dsn.js';
 import { parseDsn } from './dsn.js';
+import { describeAddress } from './errors.js';
+import { SqlStore } from './sql-store.js';
 import type { Store } from './store.js';
 
 /**
- * Opens the store a DSN names. Each driver is imported only when its database is used, so a
- * CGI process that talks to SQLite never loads `pg` or `mysql2`.
+ * Opens the store a DSN names. Each dialect (and its driver) is imported only when its database
+ * is used, so a CGI process that talks to SQLite never loads `pg` or `mysql2`.
  */
 export async function openStore(dsn: string, credentials: Credentials = {}): Promise<Store> {
   return openStoreConfig(parseDsn(dsn, credentials));
@@ -18,12 +20,12 @@ export async function openStoreConfig(config: StoreConfig): Promise<Store> {
       return SqliteStore.open(config.path);
     }
     case 'postgres': {
-      const { PostgresStore } = await import('./postgres/store.js');
-      return PostgresStore.open(config);
+      const { openPostgresDialect } = await import('./postgres/dialect.js');
+      return SqlStore.open(`PostgreSQL database ${describeAddress('postgres', 5432, config)}`, () => openPostgresDialect(config));
     }
     case 'mysql': {
-      const { MysqlStore } = await import('./mysql/store.js');
-      return MysqlStore.open(config);
+      const { openMysqlDialect } = await import('./mysql/dialect.js');
+      return SqlStore.open(`MySQL database ${describeAddress('mysql', 3306, config)}`, () => openMysqlDialect(config));
     }
   }
 }

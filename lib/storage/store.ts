@@ -1,6 +1,6 @@
 /**
- * The storage contract. The core reaches the database only through {@link Store}; each database
- * (SQLite, PostgreSQL, MySQL/MariaDB) implements it in its own folder with identical behaviour.
+ * The storage contract. The core reaches the database only through {@link Store}, which one SQL
+ * store (sql-store.ts) implements for every database, over a small dialect per database.
  *
  * The log model: every feed is an append-only log of rows numbered 1, 2, 3… (`seq`), gapless and
  * in commit order. A published entry, a revision of it (PUT) and its tombstone (DELETE) are all
@@ -131,6 +131,8 @@ export interface Store {
   ensureFeed(name: string): Promise<FeedRecord>;
   /** Lists every feed, by name. */
   listFeeds(): Promise<FeedRecord[]>;
+  /** Counts a feed's live entries: the newest row of each member, deleted members left out. */
+  countEntries(feedId: number): Promise<number>;
   /** Appends rows in one durable transaction, creating the feed when it is missing. */
   append(request: AppendRequest): Promise<AppendResult>;
   /** Reads up to `limit` rows with `seq > afterSeq`, oldest first, using the primary key. */

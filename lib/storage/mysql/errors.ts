@@ -1,7 +1,5 @@
-import { describeAddress, errorCode, wrapServerError, type ServerAddress } from '../server-errors.js';
+import { errorCode } from '../errors.js';
 import { StoreUnavailableError } from '../store.js';
-
-export { describeError, type ServerAddress } from '../server-errors.js';
 
 /**
  * Codes that mean "cannot serve now", not a bug in the statement: socket failures, mysql2's
@@ -45,14 +43,4 @@ export function isUnavailable(error: unknown): boolean {
 export function isTransient(error: unknown): boolean {
   const code = errorCode(error);
   return code !== undefined && TRANSIENT_CODES.has(code);
-}
-
-/** Names the database for messages: `mysql://user@host:port/db`, never with the password. */
-export function describeServer(address: ServerAddress): string {
-  return describeAddress('mysql', 3306, address);
-}
-
-/** Wraps a failure with context; see {@link wrapServerError}. */
-export function wrapError(what: string, error: unknown, address: ServerAddress): Error {
-  return wrapServerError(what, error, describeServer(address), address.password, isUnavailable);
 }

@@ -1,5 +1,5 @@
 import { createPool, type Pool, type PoolOptions } from 'mysql2/promise';
-import type { ServerConfig } from './store.js';
+import type { ServerConfig } from '../dsn.js';
 
 const CONNECT_TIMEOUT_MS = 10_000;
 

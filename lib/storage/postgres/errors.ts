@@ -1,7 +1,5 @@
-import { describeAddress, errorCode, wrapServerError, type ServerAddress } from '../server-errors.js';
+import { errorCode } from '../errors.js';
 import { StoreUnavailableError } from '../store.js';
-
-export { describeError, type ServerAddress } from '../server-errors.js';
 
 /** Socket-level failures: the server is down, unreachable or went away. */
 const NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EHOSTUNREACH',
@@ -34,14 +32,4 @@ export function isUnavailable(error: unknown): boolean {
 export function isTransient(error: unknown): boolean {
   const code = errorCode(error);
   return code !== undefined && TRANSIENT_STATES.has(code);
-}
-
-/** Names the database for messages: `postgres://user@host:port/db`, never with the password. */
-export function describeServer(address: ServerAddress): string {
-  return describeAddress('postgres', 5432, address);
-}
-
-/** Wraps a failure with context; see {@link wrapServerError}. */
-export function wrapError(what: string, error: unknown, address: ServerAddress): Error {
-  return wrapServerError(what, error, describeServer(address), address.password, isUnavailable);
 }

@@ -1,12 +1,14 @@
 import sqlite3 from 'sqlite3';
+import type { Session, SqlValue } from '../dialect.js';
+import { errorCode } from '../errors.js';
 
 /** The parameters a statement binds. */
-export type SqlParams = ReadonlyArray<string | number | null | Uint8Array>;
+export type SqlParams = readonly SqlValue[];
 
 /**
  * A promise-shaped view of one `sqlite3` connection. Only the calls AtomMQ uses are declared.
  */
-export class SqliteConnection {
+export class SqliteConnection implements Session {
   private constructor(private readonly db: sqlite3.Database) {}
 
   /** Opens (creating if needed) the database file and sets the busy timeout. */
@@ -28,10 +30,12 @@ export class SqliteConnection {
     return new Promise((resolve, reject) => this.db.exec(sql, (error) => (error ? reject(error) : resolve())));
   }
 
-  /** Runs a statement that returns no rows. */
-  run(sql: string, params: SqlParams = []): Promise<void> {
-    return new Promise((resolve, reject) =>
-      this.db.run(sql, params, (error: Error | null) => (error ? reject(error) : resolve())));
+  /** Runs a statement that returns no rows; resolves with how many rows it changed. */
+  run(sql: string, params: SqlParams = []): Promise<number> {
+    return new Promise((resolve, reject) => this.db.run(sql, params, function done(this: sqlite3.RunResult, error: Error | null) {
+      if (error) reject(error);
+      else resolve(this.changes);
+    }));
   }
 
   /** Runs a query and returns every row. */
@@ -46,6 +50,16 @@ export class SqliteConnection {
     return rows[0];
   }
 
+  /** {@link Session.query}: every row. */
+  query(sql: string, params: SqlParams = []): Promise<unknown[]> {
+    return this.all(sql, params);
+  }
+
+  /** {@link Session.execute}: the rows changed. */
+  execute(sql: string, params: SqlParams = []): Promise<number> {
+    return this.run(sql, params);
+  }
+
   /** Closes the connection. */
   close(): Promise<void> {
     return new Promise((resolve, reject) => this.db.close((error) => (error ? reject(error) : resolve())));
@@ -57,6 +71,6 @@ const UNAVAILABLE_CODES = new Set(['SQLITE_FULL', 'SQLITE_READONLY', 'SQLITE_CAN
 
 /** Returns true when `error` is one of SQLite's "cannot write now" conditions. */
 export function isUnavailable(error: unknown): boolean {
-  const code = typeof error === 'object' && error !== null ? (error as { code?: unknown }).code : undefined;
-  return typeof code === 'string' && UNAVAILABLE_CODES.has(code);
+  const code = errorCode(error);
+  return code !== undefined && UNAVAILABLE_CODES.has(code);
 }

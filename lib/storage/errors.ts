@@ -1,9 +1,9 @@
+import type { Adapter } from './dialect.js';
 import { StoreUnavailableError } from './store.js';
 
 /**
- * What the PostgreSQL and MySQL stores share about errors: how a server is named in messages,
- * and how a driver error becomes a {@link StoreUnavailableError} without the password in it.
- * Which codes mean "unavailable" stays with each dialect.
+ * How a failure is named: a server without its password, an error with context. Which codes
+ * mean "unavailable" stays with each dialect's adapter.
  */
 
 /** Where a server store connects, as far as messages may show it. */
@@ -37,15 +37,18 @@ export function describeError(error: unknown, password: string | undefined): str
 }
 
 /**
- * Wraps a failure with context: a {@link StoreUnavailableError} naming the server when
- * `isUnavailable` says the server cannot take the work now, else the original error (a bug,
- * reported as such).
+ * Wraps a failure with context: a {@link StoreUnavailableError} naming the database when the
+ * adapter says it cannot take the work now, else the original error (a bug, reported as such).
  */
-export function wrapServerError(what: string, error: unknown, server: string, password: string | undefined,
-  isUnavailable: (error: unknown) => boolean): Error {
+export function wrapError(what: string, error: unknown, adapter: Adapter): Error {
   if (error instanceof StoreUnavailableError) return error;
-  if (isUnavailable(error)) {
-    return new StoreUnavailableError(`store: ${what} on ${server}: ${describeError(error, password)}`, { cause: error });
+  if (adapter.isUnavailable(error)) {
+    return new StoreUnavailableError(`store: ${what} on ${adapter.where}: ${adapter.describe(error)}`, { cause: error });
   }
+  return toError(error);
+}
+
+/** The value as an Error, for a rejection of unknown type. */
+export function toError(error: unknown): Error {
   return error instanceof Error ? error : new Error(String(error));
 }
