@@ -4,14 +4,13 @@ import { SqliteConnection } from '../lib/storage/sqlite/connection.js';
 
 /**
  * A benchmark-only preload (`NODE_OPTIONS=--import …/commit-probe.js`) for an `atommq serve`
- * process on SQLite. It leaves lib/ untouched and wraps one method of the SQLite connection:
+ * process on SQLite. It leaves lib/ untouched and wraps the SQLite connection's methods:
  *
  * - it counts transactions (`COMMIT`) and append jobs (each takes its sequence numbers with one
  *   `UPDATE atommq_feed … RETURNING`), so the benchmark can report commits/s and entries per
  *   commit from outside the store;
  * - with `ATOMMQ_BENCH_COMMIT_DELAY_MS`, it sleeps that long before each `COMMIT`, while the write
- *   lock is held, which is what a slow fsync does: a deliberately slow disk, in software.
- *
+ *   lock is held, which is what a slow fsync does: a deliberately slow disk, in software;
  * - it counts reads: queries of log rows, of feed rows, and `PRAGMA data_version` polls, so
  *   the fan-out rows can report database reads per commit.
  *
@@ -26,31 +25,36 @@ let commits = 0;
 let jobs = 0;
 const proto = SqliteConnection.prototype;
 const exec = proto.exec;
+const run = proto.run;
+const all = proto.all;
+/** Counts a COMMIT, after the injected delay, whichever call runs it (the SQL store uses `run`). */
+async function commitAfterDelay(work: () => Promise<void>): Promise<void> {
+  if (delayMs > 0) await new Promise((resolve) => setTimeout(resolve, delayMs));
+  await work();
+  commits += 1;
+}
 proto.exec = async function probedExec(this: SqliteConnection, sql: string): Promise<void> {
-  if (sql === 'COMMIT') {
-    if (delayMs > 0) await new Promise((resolve) => setTimeout(resolve, delayMs));
-    await exec.call(this, sql);
-    commits += 1;
-    return;
-  }
+  if (sql === 'COMMIT') return commitAfterDelay(() => exec.call(this, sql));
   return exec.call(this, sql);
 };
+proto.run = async function probedRun(this: SqliteConnection, sql: string, params?: Parameters<typeof run>[1]): Promise<number> {
+  if (sql !== 'COMMIT') return run.call(this, sql, params);
+  let changes = 0;
+  await commitAfterDelay(async () => { changes = await run.call(this, sql, params); });
+  return changes;
+};
 // Reads: every query of the log's rows or the feed row, and the data_version polls apart (those
-// run on a timer while someone waits, so they count per second, not per commit).
+// run on a timer while someone waits, so they count per second, not per commit). Each append job
+// takes its numbers with one `UPDATE atommq_feed … RETURNING`.
 let rowReads = 0;
 let feedReads = 0;
 let polls = 0;
-const all = proto.all;
 proto.all = async function probedAll(this: SqliteConnection, sql: string, params?: Parameters<typeof all>[1]): Promise<unknown[]> {
   if (sql.startsWith('PRAGMA data_version')) polls += 1;
+  else if (sql.startsWith('UPDATE atommq_feed SET last_seq')) jobs += 1;
   else if (/^\s*SELECT\b[\s\S]*\bFROM atommq_entry\b/.test(sql)) rowReads += 1;
   else if (/^\s*SELECT\b/.test(sql)) feedReads += 1;
   return all.call(this, sql, params);
-};
-const get = proto.get;
-proto.get = async function probedGet(this: SqliteConnection, sql: string, params?: Parameters<typeof get>[1]): Promise<unknown> {
-  if (sql.startsWith('UPDATE atommq_feed SET last_seq')) jobs += 1;
-  return get.call(this, sql, params);
 };
 
 if (probeDir !== undefined) {

@@ -85,6 +85,10 @@ export class TailStore implements Store {
     return this.inner.listFeeds();
   }
 
+  countEntries(feedId: number): Promise<number> {
+    return this.inner.countEntries(feedId);
+  }
+
   async append(request: AppendRequest): Promise<AppendResult> {
     const result = await this.inner.append(request);
     const tail = this.tailOf(result.feed.id);
