@@ -1,10 +1,15 @@
-import http from 'node:http';
+import { spawn } from 'node:child_process';
+import net from 'node:net';
+import { createInterface } from 'node:readline';
+import { fanoutEntry } from './fanout-publisher.js';
 
 /**
  * The fan-out load (issue 12): N long-polling consumers on one feed and one publisher at a fixed
- * rate, all over loopback from this process. Each consumer asks `?start_after=<its position>`
- * with `Prefer: wait=20`, moves its position to the page's ETag and asks again at once. Every
- * message's delivery delay runs from sending its POST to a consumer holding the page.
+ * rate, over loopback. Each consumer holds one keep-alive connection, asks
+ * `?start_after=<its position>` with `Prefer: wait=20`, moves its position to the page's ETag and
+ * asks again at once. The consumers speak HTTP/1.1 on raw sockets, so that a thousand of them
+ * cost this process little; the publisher runs in a process of its own (fanout-publisher.ts).
+ * A delivery delay runs from sending the message's POST to a consumer holding the page.
  */
 
 /** What one fan-out run saw from outside. */
@@ -25,34 +30,67 @@ export interface FanoutLoad {
 }
 
 const TITLE = /<title[^>]*>fanout-(\d+)<\/title>/g;
-const ETAG_SEQ = /\.(\d+)"$/;
-
-interface Answer { readonly status: number; readonly etag: string; readonly body: string }
-
-function request(agent: http.Agent, url: URL, method: string, headers: Record<string, string>, body?: string): Promise<Answer> {
-  return new Promise((resolve, reject) => {
-    const req = http.request(url, { agent, method, headers }, (res) => {
-      let text = '';
-      res.setEncoding('utf8');
-      res.on('data', (chunk: string) => { text += chunk; });
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, etag: String(res.headers.etag ?? ''), body: text }));
-      res.on('error', reject);
-    });
-    req.on('error', reject);
-    req.end(body);
-  });
-}
+const ETAG_SEQ = /\r\netag: *"[^"]*\.(\d+)"/i;
+const LENGTH = /\r\ncontent-length: *(\d+)/i;
+const PUBLISHER = new URL('./fanout-publisher.js', import.meta.url).pathname;
 
 /** Publishes one message and returns the position its 201 names. */
 export async function publishOne(url: string, title: string): Promise<number> {
-  const agent = new http.Agent({ keepAlive: false });
-  const answer = await request(agent, new URL(url), 'POST', { 'Content-Type': 'application/atom+xml;type=entry' }, entryOf(title));
-  if (answer.status !== 201) throw new Error(`publish answered ${answer.status}`);
-  return Number(ETAG_SEQ.exec(answer.etag)?.[1] ?? Number.NaN);
+  const response = await fetch(url, { method: 'POST', body: fanoutEntry(title), headers: { 'Content-Type': 'application/atom+xml;type=entry' } });
+  await response.arrayBuffer();
+  if (response.status !== 201) throw new Error(`publish answered ${response.status}`);
+  return Number(/\.(\d+)"$/.exec(response.headers.get('etag') ?? '')?.[1] ?? Number.NaN);
 }
 
-function entryOf(title: string): string {
-  return `<entry xmlns="http://www.w3.org/2005/Atom"><title>${title}</title><content type="text">${'fan-out message '.repeat(12)}</content></entry>`;
+/** One consumer: a keep-alive connection that long-polls until `stop()`. */
+class Consumer {
+  private socket: net.Socket | undefined;
+  private pending: Buffer = Buffer.alloc(0);
+  private isStopped = false;
+  next = 1;
+
+  constructor(private readonly target: URL, private position: number, private readonly onPage: (status: number, body: string) => void) {}
+
+  start(): void {
+    const socket = net.connect(Number(this.target.port), this.target.hostname);
+    socket.setNoDelay(true);
+    socket.on('data', (chunk: Buffer) => this.receive(chunk));
+    socket.on('error', () => undefined);
+    socket.on('close', () => {
+      // lighttpd closes a keep-alive connection after max-keep-alive-requests; ask again.
+      if (!this.isStopped) setTimeout(() => this.start(), 20);
+    });
+    this.socket = socket;
+    this.pending = Buffer.alloc(0);
+    this.ask();
+  }
+
+  stop(): void {
+    this.isStopped = true;
+    this.socket?.destroy();
+  }
+
+  private ask(): void {
+    this.socket?.write(`GET ${this.target.pathname}?start_after=${this.position} HTTP/1.1\r\nHost: ${this.target.host}\r\nPrefer: wait=20\r\n\r\n`);
+  }
+
+  private receive(chunk: Buffer): void {
+    this.pending = this.pending.length === 0 ? chunk : Buffer.concat([this.pending, chunk]);
+    const headerEnd = this.pending.indexOf('\r\n\r\n');
+    if (headerEnd < 0) return;
+    const head = this.pending.toString('latin1', 0, headerEnd);
+    const length = Number(LENGTH.exec(head)?.[1] ?? 0);
+    if (this.pending.length < headerEnd + 4 + length) return;
+    const body = this.pending.toString('utf8', headerEnd + 4, headerEnd + 4 + length);
+    this.pending = this.pending.subarray(headerEnd + 4 + length);
+    const status = Number(head.slice(9, 12));
+    if (status === 200) this.position = Number(ETAG_SEQ.exec(head)?.[1] ?? this.position);
+    this.onPage(status, body);
+    if (!this.isStopped) {
+      if (status === 200 || status === 304) this.ask();
+      else setTimeout(() => this.ask(), 50);
+    }
+  }
 }
 
 /**
@@ -62,74 +100,72 @@ function entryOf(title: string): string {
  */
 export async function runFanout(options: {
   readonly url: string; readonly consumers: number; readonly rate: number; readonly seconds: number; readonly startAfter: number;
-  readonly whenWaiting: () => Promise<void>; readonly onPublishing: () => void; readonly onDelivered: () => void;
+  readonly whenWaiting: () => Promise<void>; readonly onDelivered: () => void;
 }): Promise<FanoutLoad> {
   const { url, consumers, rate, seconds, startAfter } = options;
   const total = Math.max(1, Math.round(rate * seconds));
-  const sentAt = new Float64Array(total + 1);
-  const deliveries: number[] = [];
-  const next = new Int32Array(consumers).fill(1);
+  const receivedAt = new Float64Array(consumers * (total + 1));
   const errors: Record<string, number> = {};
   let misordered = 0;
-  let isStopping = false;
-  const agent = new http.Agent({ keepAlive: true, maxSockets: Infinity });
   const target = new URL(url);
-
-  const consume = async (index: number): Promise<void> => {
-    let position = startAfter;
-    while (!isStopping) {
-      target.search = `?start_after=${position}`;
-      const answer = await request(agent, new URL(target), 'GET', { Prefer: 'wait=20' }).catch(() => undefined);
-      if (answer === undefined) {
-        if (!isStopping) await new Promise((resolve) => setTimeout(resolve, 50));
-        continue;
+  const all: Consumer[] = [];
+  for (let i = 0; i < consumers; i++) {
+    const consumer: Consumer = new Consumer(target, startAfter, (status, body) => {
+      if (status !== 200) {
+        if (status !== 304) errors[status] = (errors[status] ?? 0) + 1;
+        return;
       }
-      if (answer.status === 304) continue;
-      if (answer.status !== 200) {
-        errors[answer.status] = (errors[answer.status] ?? 0) + 1;
-        await new Promise((resolve) => setTimeout(resolve, 50));
-        continue;
-      }
-      const now = performance.now();
-      for (const match of answer.body.matchAll(TITLE)) {
+      const now = performance.timeOrigin + performance.now();
+      for (const match of body.matchAll(TITLE)) {
         const k = Number(match[1]);
-        if (k !== next[index]) misordered += 1;
-        else next[index] = k + 1;
-        if (k >= 1 && k <= total && (sentAt[k] ?? 0) > 0) deliveries.push(now - (sentAt[k] ?? 0));
+        if (k !== consumer.next || k > total) misordered += 1;
+        else {
+          consumer.next = k + 1;
+          receivedAt[i * (total + 1) + k] = now;
+        }
       }
-      position = Number(ETAG_SEQ.exec(answer.etag)?.[1] ?? position);
-    }
-  };
-  const running = Array.from({ length: consumers }, (_, i) => consume(i));
+    });
+    all.push(consumer);
+    consumer.start();
+  }
   await options.whenWaiting();
 
-  const publisher = new http.Agent({ keepAlive: true, maxSockets: 1 });
-  const publishMs: number[] = [];
-  const started = performance.now();
-  options.onPublishing();
-  const posts: Array<Promise<void>> = [];
-  for (let k = 1; k <= total; k++) {
-    const due = started + ((k - 1) * 1000) / rate;
-    const wait = due - performance.now();
-    if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
-    sentAt[k] = performance.now();
-    posts.push(request(publisher, new URL(url), 'POST', { 'Content-Type': 'application/atom+xml;type=entry' }, entryOf(`fanout-${k}`)).then((answer) => {
-      if (answer.status !== 201) errors[`publish ${answer.status}`] = (errors[`publish ${answer.status}`] ?? 0) + 1;
-      publishMs.push(performance.now() - (sentAt[k] ?? 0));
-    }));
-  }
-  await Promise.all(posts);
+  const sent = await publish(url, rate, total);
   const deadline = performance.now() + 15_000;
-  while (next.some((n) => n <= total) && performance.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
+  while (all.some((c) => c.next <= total) && performance.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
   options.onDelivered();
-  isStopping = true;
-  agent.destroy();
-  publisher.destroy();
-  await Promise.all(running);
+  for (const consumer of all) consumer.stop();
+
+  const deliveryMs: number[] = [];
+  for (let i = 0; i < consumers; i++) {
+    for (let k = 1; k <= total; k++) {
+      const at = receivedAt[i * (total + 1) + k] ?? 0;
+      const from = sent.sentAt[k];
+      if (at > 0 && from !== undefined) deliveryMs.push(at - from);
+    }
+  }
+  for (const [status, n] of Object.entries(sent.errors)) errors[`publish ${status}`] = n;
   return {
-    consumers, published: total, publishMs: publishMs.sort((a, b) => a - b), deliveryMs: deliveries.sort((a, b) => a - b),
-    expected: consumers * total, misordered, incomplete: next.filter((n) => n <= total).length, errors,
+    consumers, published: total, publishMs: sent.ms.sort((a, b) => a - b), deliveryMs: deliveryMs.sort((a, b) => a - b),
+    expected: consumers * total, misordered, incomplete: all.filter((c) => c.next <= total).length, errors,
   };
+}
+
+/** Runs the publisher process to the end; returns each message's send time and the 201 latencies. */
+async function publish(url: string, rate: number, count: number): Promise<{ sentAt: number[]; ms: number[]; errors: Record<string, number> }> {
+  const child = spawn(process.execPath, [PUBLISHER, url, String(rate), String(count)], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const sentAt: number[] = [];
+  const ms: number[] = [];
+  const errors: Record<string, number> = {};
+  for await (const line of createInterface({ input: child.stdout })) {
+    const data: unknown = JSON.parse(line);
+    if (typeof data !== 'object' || data === null) continue;
+    const field = (name: string): number => Number(Reflect.get(data, name));
+    sentAt[field('k')] = field('sentAt');
+    if (field('status') === 201) ms.push(field('ms'));
+    else errors[field('status')] = (errors[field('status')] ?? 0) + 1;
+  }
+  return { sentAt, ms, errors };
 }
 
 /** The q-quantile of sorted values (NaN when empty). */

@@ -86,7 +86,6 @@ async function fanoutRow(ctx: PhaseContext, deployment: Deployment, consumers: n
       await new Promise((resolve) => setTimeout(resolve, 500));
       before = { cpu: cpuMicros(pid), at: performance.now(), counters: await readCommitCounters(pid, probeDir) };
     },
-    onPublishing: () => undefined,
     onDelivered: () => { after = { cpu: cpuMicros(pid), at: performance.now(), counters: undefined }; },
   });
   const counters = await readCommitCounters(pid, probeDir);

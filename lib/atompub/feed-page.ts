@@ -81,7 +81,7 @@ export async function readFeedPage(request: FeedPageRequest, deps: Deps): Promis
     { atomId: feed.atomId, title: feed.name, updated: feed.updated, author: deps.config.author, links, isArchive: false },
     entries.filter((e) => e.kind === 'tombstone').map((e) => renderedEntry(feed, e, urls)),
     entries.filter((e) => e.kind === 'entry').map((e) => renderedEntry(feed, e, urls))));
-  return textResponse(200, FEED_TYPE, body, [['ETag', etag], ...headers]);
+  return { status: 200, headers: [['Content-Type', FEED_TYPE], ['Content-Length', String(body.byteLength)], ['ETag', etag], ...headers], body };
 }
 
 /**

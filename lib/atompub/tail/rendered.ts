@@ -14,11 +14,12 @@ import type { Urls } from '../urls.js';
 
 /** The most base URLs one row keeps a rendering for; a server rarely has more than one or two. */
 const BASES_PER_ROW = 2;
-/** The most characters of page bodies remembered (1 Mi); a page over an eighth of it is not kept. */
+/** The most bytes of page bodies remembered (1 MiB); a page over an eighth of it is not kept. */
 const PAGE_BYTES = 1024 * 1024;
 
 const entryMarkup = new WeakMap<EntryRecord, Array<{ readonly base: string; readonly markup: Markup }>>();
-const pageBodies = new Map<string, string>();
+const pageBodies = new Map<string, Uint8Array>();
+const UTF8 = new TextEncoder();
 let pageBytes = 0;
 
 /** A stored entry, rendered with its server-owned elements: once per row and base URL. */
@@ -35,22 +36,23 @@ export function renderedEntry(feed: FeedRecord, row: EntryRecord, urls: Urls): M
 }
 
 /**
- * The body of a page, made by `render` once for each `key` and shared by every consumer asking
- * for it while it is remembered. The key must name everything the body depends on; log rows never
- * change, so a feed's atom:id, the position, the limit, the newest seq and the base URL do.
+ * The body of a page, made by `render` once for each `key` and shared, already encoded, by every
+ * consumer asking for it while it is remembered. The key must name everything the body depends
+ * on; log rows never change, so a feed's atom:id, the position, the limit, the newest seq and the
+ * feed's URI do.
  */
-export function sharedPage(key: string, render: () => string): string {
+export function sharedPage(key: string, render: () => string): Uint8Array {
   const hit = pageBodies.get(key);
   if (hit !== undefined) return hit;
-  const body = render();
-  if (body.length > PAGE_BYTES / 8) return body;
+  const body = UTF8.encode(render());
+  if (body.byteLength > PAGE_BYTES / 8) return body;
   pageBodies.set(key, body);
-  pageBytes += body.length;
+  pageBytes += body.byteLength;
   // A Map iterates in insertion order: the oldest pages go first.
   for (const [oldKey, oldBody] of pageBodies) {
     if (pageBytes <= PAGE_BYTES) break;
     pageBodies.delete(oldKey);
-    pageBytes -= oldBody.length;
+    pageBytes -= oldBody.byteLength;
   }
   return body;
 }
