@@ -3,12 +3,14 @@
  * cursor. Appends in this process wake them at once (`notify`). Appends by other processes or
  * web heads are found by a poll that runs only while someone waits: a cheap "did anything
  * change?" check (SQLite's `PRAGMA data_version`), then one `lastSeq` query per watched feed.
- * PostgreSQL calls `notify` from LISTEN/NOTIFY instead of polling.
+ * PostgreSQL calls `notify` from LISTEN/NOTIFY; SQLite calls `poke` when its WAL file is written,
+ * and then the poll is only a slow safety net.
  */
 export class AppendWatcher {
   private readonly waiters = new Map<number, Set<Waiter>>();
   private timer: NodeJS.Timeout | undefined;
   private isPolling = false;
+  private isPoked = false;
 
   /**
    * @param lastSeq reads a feed's highest committed seq.
@@ -72,6 +74,17 @@ export class AppendWatcher {
     this.timer = undefined;
   }
 
+  /**
+   * Looks for other processes' appends now, rather than at the next poll: the dialect saw a sign
+   * of a commit (SQLite: the WAL file was written). A sign that comes during a look is kept, and
+   * looked at right after it, so that no commit waits for the slow poll.
+   */
+  poke(): void {
+    if (this.waiters.size === 0) return;
+    if (this.isPolling) this.isPoked = true;
+    else void this.tick();
+  }
+
   private async tick(): Promise<void> {
     if (this.isPolling) return;
     this.isPolling = true;
@@ -82,6 +95,10 @@ export class AppendWatcher {
       // A failed poll is retried on the next tick; the waiter's own timeout bounds the wait.
     } finally {
       this.isPolling = false;
+      if (this.isPoked) {
+        this.isPoked = false;
+        this.poke();
+      }
     }
   }
 }

@@ -28,7 +28,7 @@ export class SqlStore implements Store {
 
   private constructor(private readonly d: SqlDialect) {
     this.dialect = d.adapter.name;
-    this.signals = d.watch((feedId, lastSeq) => this.watcher.notify(feedId, lastSeq));
+    this.signals = d.watch((feedId, lastSeq) => this.watcher.notify(feedId, lastSeq), () => this.watcher.poke());
     this.watcher = new AppendWatcher((id) => this.lastSeq(id), this.signals.pollMs, () => this.signals.mayHaveChanged());
     this.writer = new Writer(d, this.signals);
   }
