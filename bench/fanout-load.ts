@@ -101,6 +101,8 @@ class Consumer {
 export async function runFanout(options: {
   readonly url: string; readonly consumers: number; readonly rate: number; readonly seconds: number; readonly startAfter: number;
   readonly whenWaiting: () => Promise<void>; readonly onDelivered: () => void;
+  /** Where the publisher POSTs, when not to `url`: another process on the same database. */
+  readonly publishUrl?: string;
 }): Promise<FanoutLoad> {
   const { url, consumers, rate, seconds, startAfter } = options;
   const total = Math.max(1, Math.round(rate * seconds));
@@ -130,7 +132,7 @@ export async function runFanout(options: {
   }
   await options.whenWaiting();
 
-  const sent = await publish(url, rate, total);
+  const sent = await publish(options.publishUrl ?? url, rate, total);
   const deadline = performance.now() + 15_000;
   while (all.some((c) => c.next <= total) && performance.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
   options.onDelivered();
@@ -171,4 +173,11 @@ async function publish(url: string, rate: number, count: number): Promise<{ sent
 /** The q-quantile of sorted values (NaN when empty). */
 export function quantile(sorted: readonly number[], q: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? Number.NaN;
+}
+
+/** Holds `consumers` long polls after `startAfter` until the returned function is called. */
+export function holdConsumers(url: string, consumers: number, startAfter: number): () => void {
+  const all = Array.from({ length: consumers }, () => new Consumer(new URL(url), startAfter, () => undefined));
+  for (const consumer of all) consumer.start();
+  return () => { for (const consumer of all) consumer.stop(); };
 }

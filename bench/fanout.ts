@@ -1,6 +1,7 @@
 import type { Deployment } from './deployments.js';
 import { scratchDir, startHttpDeployment, startLighttpdDeployments } from './deployments.js';
-import { publishOne, quantile, runFanout } from './fanout-load.js';
+import { holdConsumers, publishOne, quantile, runFanout } from './fanout-load.js';
+import { startServeHttp } from '../test/support/processes.js';
 import type { PhaseContext } from './measure.js';
 import type { CommitCounters } from './procfs.js';
 import { cpuMicros, openDescriptors, peakRssMB, readCommitCounters, rssMB } from './procfs.js';
@@ -11,6 +12,8 @@ export const FANOUT_CONSUMERS = [0, 1, 100, 1000] as const;
 /** One fan-out row: what the consumers saw and what the AtomMQ process spent. */
 export interface FanoutResult {
   readonly deployment: 'http' | 'serve-fcgi';
+  /** 'other': the publisher POSTs to a second process on the same database. */
+  readonly publisher: 'same' | 'other';
   readonly consumers: number;
   readonly rate: number;
   readonly seconds: number;
@@ -35,7 +38,22 @@ export interface FanoutResult {
   readonly errors: Record<string, number>;
 }
 
-/** Fan-out rows over `atommq serve` HTTP and lighttpd → `atommq serve --fastcgi`, one feed each. */
+/** An idle server holding long polls: what it spends while nothing is published. */
+export interface FanoutIdle {
+  readonly deployment: 'http';
+  readonly consumers: number;
+  readonly seconds: number;
+  readonly cpuShare: number;
+  readonly pollsPerSecond: number | undefined;
+}
+
+/** Consumers of the idle and cross-process rows. */
+const SIDE_CONSUMERS = 100;
+
+/**
+ * Fan-out rows over `atommq serve` HTTP and lighttpd → `atommq serve --fastcgi`, one feed each;
+ * then, over HTTP, the idle cost of waiting consumers and delivery across processes.
+ */
 export async function fanoutPhase(ctx: PhaseContext, rate: number, seconds: number, counts: readonly number[] = FANOUT_CONSUMERS): Promise<void> {
   const results: FanoutResult[] = [];
   ctx.results.fanout = results;
@@ -46,6 +64,16 @@ export async function fanoutPhase(ctx: PhaseContext, rate: number, seconds: numb
     const stopServer = ctx.onCleanup(stop);
     try {
       for (const consumers of counts) results.push(await fanoutRow(ctx, deployment, consumers, rate, seconds));
+      ctx.results.fanoutIdle = await idleRow(ctx, deployment, seconds);
+      // A second server on the same SQLite file takes the POSTs: the consumers' server learns of
+      // them only as another head's commits (WAL change events, data_version).
+      const other = await startServeHttp(['--dsn', `sqlite:${deployment.dbPath}`]);
+      const stopOther = ctx.onCleanup(other.stop);
+      try {
+        results.push(await fanoutRow(ctx, deployment, SIDE_CONSUMERS, rate, seconds, `http://127.0.0.1:${other.port}/feeds/cross`));
+      } finally {
+        await stopOther();
+      }
     } finally {
       await stopServer();
       await removeDir();
@@ -65,24 +93,24 @@ export async function fanoutPhase(ctx: PhaseContext, rate: number, seconds: numb
   }
 }
 
-async function fanoutRow(ctx: PhaseContext, deployment: Deployment, consumers: number, rate: number, seconds: number): Promise<FanoutResult> {
+async function fanoutRow(ctx: PhaseContext, deployment: Deployment, consumers: number, rate: number, seconds: number, publishUrl?: string): Promise<FanoutResult> {
   const pid = deployment.pid();
   if (pid === undefined || deployment.probeDir === undefined) throw new Error(`${deployment.key}: no probed server process`);
   const probeDir = deployment.probeDir;
-  const feedUrl = deployment.collectionUrl.replace(/\/feeds\/[^/]+$/, `/feeds/fanout${consumers}`);
-  ctx.log(`fan-out ${deployment.key}, ${consumers} consumers, ${rate} messages/s for ${seconds} s`);
-  const startAfter = await publishOne(feedUrl, 'fanout-start');
+  const feedUrl = deployment.collectionUrl.replace(/\/feeds\/[^/]+$/, publishUrl === undefined ? `/feeds/fanout${consumers}` : '/feeds/cross');
+  ctx.log(`fan-out ${deployment.key}, ${consumers} consumers, ${rate} messages/s for ${seconds} s${publishUrl === undefined ? '' : ', published through another process'}`);
+  const startAfter = await publishOne(publishUrl ?? feedUrl, 'fanout-start');
   const fdsBefore = openDescriptors(pid);
   let before: { cpu: number; at: number; counters: CommitCounters | undefined } | undefined;
   let after: typeof before;
   const load = await runFanout({
-    url: feedUrl, consumers, rate, seconds, startAfter,
+    url: feedUrl, consumers, rate, seconds, startAfter, ...(publishUrl === undefined ? {} : { publishUrl }),
     whenWaiting: async () => {
       // Every waiting consumer holds one connection to the AtomMQ process (HTTP, or lighttpd's
       // FastCGI connection): wait until they are all there, then let the first polls settle.
       const deadline = Date.now() + 60_000;
       while (openDescriptors(pid) < fdsBefore + consumers && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
-      if (openDescriptors(pid) < fdsBefore + consumers) throw new Error(`only ${openDescriptors(pid) - fdsBefore} of ${consumers} consumers reached the server`);
+      if (consumers > 0 && openDescriptors(pid) < fdsBefore + consumers) throw new Error(`only ${openDescriptors(pid) - fdsBefore} of ${consumers} consumers reached the server`);
       await new Promise((resolve) => setTimeout(resolve, 500));
       before = { cpu: cpuMicros(pid), at: performance.now(), counters: await readCommitCounters(pid, probeDir) };
     },
@@ -98,7 +126,7 @@ async function fanoutRow(ctx: PhaseContext, deployment: Deployment, consumers: n
     counters === undefined || before?.counters === undefined || commits === undefined || commits === 0 ? undefined : (pick(counters) - pick(before.counters)) / commits;
   const windowSeconds = (after.at - before.at) / 1000;
   return {
-    deployment: deployment.key === 'http' ? 'http' : 'serve-fcgi', consumers, rate, seconds, published: load.published,
+    deployment: deployment.key === 'http' ? 'http' : 'serve-fcgi', publisher: publishUrl === undefined ? 'same' : 'other', consumers, rate, seconds, published: load.published,
     publishP50Ms: quantile(load.publishMs, 0.5), deliveryP50Ms: quantile(load.deliveryMs, 0.5), deliveryP99Ms: quantile(load.deliveryMs, 0.99),
     isComplete: load.misordered === 0 && load.incomplete === 0 && delivered === load.expected,
     misordered: load.misordered, incomplete: load.incomplete,
@@ -107,4 +135,31 @@ async function fanoutRow(ctx: PhaseContext, deployment: Deployment, consumers: n
     pollsPerSecond: counters === undefined || before.counters === undefined ? undefined : (counters.polls - before.counters.polls) / windowSeconds,
     rssMB: rss, peakRssMB: peakRssMB(pid), errors: load.errors,
   };
+}
+
+/** CPU of a server holding long polls while nothing is published, over `seconds`. */
+async function idleRow(ctx: PhaseContext, deployment: Deployment, seconds: number): Promise<FanoutIdle> {
+  const pid = deployment.pid();
+  if (pid === undefined || deployment.probeDir === undefined) throw new Error(`${deployment.key}: no probed server process`);
+  const feedUrl = deployment.collectionUrl.replace(/\/feeds\/[^/]+$/, '/feeds/idle');
+  ctx.log(`idle: ${SIDE_CONSUMERS} consumers waiting for ${seconds} s, nothing published`);
+  const startAfter = await publishOne(feedUrl, 'idle-start');
+  const fdsBefore = openDescriptors(pid);
+  const release = holdConsumers(feedUrl, SIDE_CONSUMERS, startAfter);
+  try {
+    const deadline = Date.now() + 30_000;
+    while (openDescriptors(pid) < fdsBefore + SIDE_CONSUMERS && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
+    // Past the TailStore's linger and the first polls' set-up.
+    await new Promise((resolve) => setTimeout(resolve, 3000));
+    const before = { cpu: cpuMicros(pid), at: performance.now(), counters: await readCommitCounters(pid, deployment.probeDir) };
+    await new Promise((resolve) => setTimeout(resolve, seconds * 1000));
+    const after = { cpu: cpuMicros(pid), at: performance.now(), counters: await readCommitCounters(pid, deployment.probeDir) };
+    const window = (after.at - before.at) / 1000;
+    return {
+      deployment: 'http', consumers: SIDE_CONSUMERS, seconds: window, cpuShare: (after.cpu - before.cpu) / 1e6 / window,
+      pollsPerSecond: before.counters === undefined || after.counters === undefined ? undefined : (after.counters.polls - before.counters.polls) / window,
+    };
+  } finally {
+    release();
+  }
 }

@@ -1,6 +1,6 @@
 import type { CgiCost } from './cgi-cost.js';
 import type { DeploymentKey } from './deployments.js';
-import type { FanoutResult } from './fanout.js';
+import type { FanoutIdle, FanoutResult } from './fanout.js';
 import type { LatencyResult, ThroughputResult } from './load.js';
 import type { PublishResult, ReadResults } from './measure.js';
 
@@ -45,6 +45,7 @@ export interface Results {
   };
   /** Issue 12's fan-out rows: long-polling consumers on one feed, a publisher at a fixed rate. */
   fanout?: FanoutResult[];
+  fanoutIdle?: FanoutIdle;
   /** Phases that failed, with their error, so a broken phase never hides the others. */
   readonly errors: Record<string, string>;
 }

@@ -11,6 +11,8 @@ export class AppendWatcher {
   private timer: NodeJS.Timeout | undefined;
   private isPolling = false;
   private isPoked = false;
+  private burstTimer: NodeJS.Timeout | undefined;
+  private burstStep = 0;
 
   /**
    * @param lastSeq reads a feed's highest committed seq.
@@ -75,14 +77,29 @@ export class AppendWatcher {
   }
 
   /**
-   * Looks for other processes' appends now, rather than at the next poll: the dialect saw a sign
-   * of a commit (SQLite: the WAL file was written). A sign that comes during a look is kept, and
-   * looked at right after it, so that no commit waits for the slow poll.
+   * Looks for other processes' appends soon, rather than at the next poll: the dialect saw a sign
+   * of a commit (SQLite: the WAL file was written). The sign comes as the commit's frames are
+   * written, before the commit is visible to readers (the WAL index is updated after the sync),
+   * so the look is repeated a few times over the next ~130 ms, sooner first. A sign during a
+   * burst starts it again.
    */
   poke(): void {
     if (this.waiters.size === 0) return;
-    if (this.isPolling) this.isPoked = true;
-    else void this.tick();
+    this.burstStep = 0;
+    if (this.burstTimer === undefined) this.scheduleBurst();
+  }
+
+  private scheduleBurst(): void {
+    const delay = BURST_DELAYS_MS[this.burstStep];
+    if (delay === undefined || this.waiters.size === 0) return;
+    this.burstTimer = setTimeout(() => {
+      this.burstTimer = undefined;
+      this.burstStep += 1;
+      if (this.isPolling) this.isPoked = true;
+      else void this.tick();
+      this.scheduleBurst();
+    }, delay);
+    this.burstTimer.unref();
   }
 
   private async tick(): Promise<void> {
@@ -97,11 +114,14 @@ export class AppendWatcher {
       this.isPolling = false;
       if (this.isPoked) {
         this.isPoked = false;
-        this.poke();
+        void this.tick();
       }
     }
   }
 }
+
+/** When to look again after a sign of a commit elsewhere: ~127 ms in all, sooner first. */
+const BURST_DELAYS_MS = [1, 2, 4, 8, 16, 32, 64];
 
 interface Waiter {
   readonly afterSeq: number;

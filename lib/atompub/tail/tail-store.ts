@@ -97,7 +97,9 @@ export class TailStore implements Store {
     if (!result.replayed && first !== undefined) this.addRows(tail, first - 1, result.entries);
     tail.observeRecord(result.feed, this.clock());
     this.idsByName.set(result.feed.name.toLowerCase(), result.feed.id);
-    tail.wakeBehind();
+    // Woken in the next turn of the event loop: the publisher's 201 is written first, and the
+    // waiters' pages (a thousand of them, maybe) are rendered after it, not in front of it.
+    if (tail.waiters.size > 0) setTimeout(() => tail.wakeBehind(), 0);
     return result;
   }
 
