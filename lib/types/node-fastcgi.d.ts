@@ -9,6 +9,7 @@ declare module 'node-fastcgi' {
     listen(callback?: () => void): this;
     listen(path: string, callback?: () => void): this;
     listen(port: number, host: string, callback?: () => void): this;
+    listen(options: { readonly path?: string; readonly port?: number; readonly host?: string; readonly backlog?: number }, callback?: () => void): this;
   }
 
   const fcgi: {
