@@ -20,7 +20,7 @@ export class FeedTail {
   /** The seq of `rows[0]`. */
   first = 1;
   rows: EntryRecord[] = [];
-  /** Bytes of stored XML the window holds (UTF-16 code units), for the global bound. */
+  /** What the window weighs for the global bound: its rows' XML (UTF-16 code units) plus {@link ROW_WEIGHT} each. */
   bytes = 0;
   /** The feed row as last read from the store, and when (ms, the hub's clock). */
   record: FeedRecord | undefined;
@@ -103,14 +103,14 @@ export class FeedTail {
       const row = rows[i];
       if (row === undefined || row.seq !== this.last + 1) break;
       this.rows.push(row);
-      this.bytes += row.xml.length;
+      this.bytes += weightOf(row);
     }
   }
 
   /** Drops the oldest `count` rows; returns the bytes freed. */
   dropOldest(count: number): number {
     const dropped = this.rows.splice(0, count);
-    const freed = dropped.reduce((n, row) => n + row.xml.length, 0);
+    const freed = dropped.reduce((n, row) => n + weightOf(row), 0);
     this.first += dropped.length;
     this.bytes -= freed;
     return freed;
@@ -125,16 +125,16 @@ export class FeedTail {
     return freed;
   }
 
-  /** Wakes the waiters whose cursor is behind the newest known seq; returns how many. */
+  /**
+   * Wakes the waiters whose cursor is behind the newest known seq, {@link WAKE_SLICE} at a time
+   * with the event loop's I/O in between: a thousand answers are ~100 ms of work, and a publisher's
+   * request (or anything else) that arrives meanwhile is served between slices, not after all of
+   * them. Returns how many are due.
+   */
   wakeBehind(): number {
-    let woken = 0;
-    for (const waiter of [...this.waiters]) {
-      if (waiter.afterSeq < this.lastSeq) {
-        waiter.wake();
-        woken += 1;
-      }
-    }
-    return woken;
+    const due = [...this.waiters].filter((waiter) => waiter.afterSeq < this.lastSeq);
+    wakeInSlices(due, 0);
+    return due.length;
   }
 
   /** The feed row with the newest known counter and time folded in, if both are known. */
@@ -144,4 +144,23 @@ export class FeedTail {
     if (record.lastSeq === this.lastSeq) return record;
     return { ...record, lastSeq: this.lastSeq, updated: this.updated };
   }
+}
+
+/** Waiters answered in one turn of the event loop. */
+const WAKE_SLICE = 64;
+
+function wakeInSlices(waiters: readonly TailWaiter[], from: number): void {
+  const end = Math.min(waiters.length, from + WAKE_SLICE);
+  for (let i = from; i < end; i++) waiters[i]?.wake();
+  if (end < waiters.length) setImmediate(() => wakeInSlices(waiters, end));
+}
+
+/**
+ * What a kept row costs besides its XML, counted against the bound: the record, its atom:id and
+ * timestamps, and the rendering that hangs off it. It keeps the bound honest for tiny entries.
+ */
+export const ROW_WEIGHT = 512;
+
+function weightOf(row: EntryRecord): number {
+  return row.xml.length + ROW_WEIGHT;
 }

@@ -4,7 +4,10 @@ import type { TailWaiter } from './feed-tail.js';
 
 /** The bounds and timings of a {@link TailStore}. */
 export interface TailOptions {
-  /** The most stored-entry XML all windows hold together, in UTF-16 code units (default 8 Mi). */
+  /**
+   * The most all windows hold together (default 8 Mi): their rows' XML in UTF-16 code units,
+   * plus ROW_WEIGHT (512) a row. Renderings add at most two copies of a kept row's XML.
+   */
   readonly maxBytes: number;
   /** The most rows one feed's window holds (default 2,048). */
   readonly maxRowsPerFeed: number;
