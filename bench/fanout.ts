@@ -100,7 +100,7 @@ async function fanoutRow(ctx: PhaseContext, deployment: Deployment, consumers: n
   const feedUrl = deployment.collectionUrl.replace(/\/feeds\/[^/]+$/, publishUrl === undefined ? `/feeds/fanout${consumers}` : '/feeds/cross');
   ctx.log(`fan-out ${deployment.key}, ${consumers} consumers, ${rate} messages/s for ${seconds} s${publishUrl === undefined ? '' : ', published through another process'}`);
   const startAfter = await publishOne(publishUrl ?? feedUrl, 'fanout-start');
-  const fdsBefore = openDescriptors(pid);
+  const fdsBefore = await settledDescriptors(pid);
   let before: { cpu: number; at: number; counters: CommitCounters | undefined } | undefined;
   let after: typeof before;
   const load = await runFanout({
@@ -144,7 +144,7 @@ async function idleRow(ctx: PhaseContext, deployment: Deployment, seconds: numbe
   const feedUrl = deployment.collectionUrl.replace(/\/feeds\/[^/]+$/, '/feeds/idle');
   ctx.log(`idle: ${SIDE_CONSUMERS} consumers waiting for ${seconds} s, nothing published`);
   const startAfter = await publishOne(feedUrl, 'idle-start');
-  const fdsBefore = openDescriptors(pid);
+  const fdsBefore = await settledDescriptors(pid);
   const release = holdConsumers(feedUrl, SIDE_CONSUMERS, startAfter);
   try {
     const deadline = Date.now() + 30_000;
@@ -162,4 +162,20 @@ async function idleRow(ctx: PhaseContext, deployment: Deployment, seconds: numbe
   } finally {
     release();
   }
+}
+
+/**
+ * The server's open descriptors once the previous row's connections are gone: lighttpd closes
+ * its backend connections a little after the consumers leave, and counting them would make the
+ * next row wait for consumers that are already there.
+ */
+async function settledDescriptors(pid: number): Promise<number> {
+  let last = openDescriptors(pid);
+  for (let tries = 0; tries < 50; tries++) {
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    const now = openDescriptors(pid);
+    if (now === last) return now;
+    last = now;
+  }
+  return last;
 }
