@@ -1,6 +1,6 @@
 import type { AppendRequest, AppendResult, Dialect, EntryRecord, FeedRecord, FeedSettings, MediaRecord, PruneRule, Store } from '../../storage/store.js';
-import { FeedTail } from './feed-tail.js';
-import type { TailWaiter } from './feed-tail.js';
+import type { FeedTail, TailWaiter } from './feed-tail.js';
+import { TailWindows } from './tail-windows.js';
 
 /** The bounds and timings of a {@link TailStore}. */
 export interface TailOptions {
@@ -43,29 +43,20 @@ const DEFAULTS: TailOptions = { maxBytes: 8 * 1024 * 1024, maxRowsPerFeed: 2048,
 export class TailStore implements Store {
   readonly dialect: Dialect;
   private readonly options: TailOptions;
-  private readonly tails = new Map<number, FeedTail>();
-  private readonly idsByName = new Map<string, number>();
+  private readonly windows: TailWindows;
   private readonly rowReads = new Map<string, Promise<EntryRecord[]>>();
   private readonly recordReads = new Map<string, Promise<FeedRecord | undefined>>();
-  private bytes = 0;
   private isClosed = false;
 
   constructor(private readonly inner: Store, options: Partial<TailOptions> = {}, private readonly clock: () => number = Date.now) {
     this.dialect = inner.dialect;
     this.options = { ...DEFAULTS, ...options };
+    this.windows = new TailWindows(this.options, clock);
   }
 
-  /** What the cache holds now: feeds, rows, bytes of XML, waiters and active watches. */
+  /** What the cache holds now: feeds, rows, their weight, waiters and active watches. */
   stats(): { feeds: number; rows: number; bytes: number; waiters: number; watches: number } {
-    let rows = 0;
-    let waiters = 0;
-    let watches = 0;
-    for (const tail of this.tails.values()) {
-      rows += tail.rows.length;
-      waiters += tail.waiters.size;
-      if (tail.watch !== undefined) watches += 1;
-    }
-    return { feeds: this.tails.size, rows, bytes: this.bytes, waiters, watches };
+    return this.windows.stats();
   }
 
   async findFeed(name: string): Promise<FeedRecord | undefined> {
@@ -94,12 +85,12 @@ export class TailStore implements Store {
 
   async append(request: AppendRequest): Promise<AppendResult> {
     const result = await this.inner.append(request);
-    const tail = this.tailOf(result.feed.id);
+    const tail = this.windows.tailOf(result.feed.id);
     // The committed rows are known: the window grows without a read, and waiters wake now.
     const first = result.entries[0]?.seq;
-    if (!result.replayed && first !== undefined) this.addRows(tail, first - 1, result.entries);
+    if (!result.replayed && first !== undefined) this.windows.addRows(tail, first - 1, result.entries);
     tail.observeRecord(result.feed, this.clock());
-    this.idsByName.set(result.feed.name.toLowerCase(), result.feed.id);
+    this.windows.name(result.feed.name, result.feed.id);
     // Woken in the next turn of the event loop: the publisher's 201 is written first, and the
     // waiters' pages (a thousand of them, maybe) are rendered after it, not in front of it.
     if (tail.waiters.size > 0) setTimeout(() => tail.wakeBehind(), 0);
@@ -107,7 +98,7 @@ export class TailStore implements Store {
   }
 
   async readAfter(feedId: number, afterSeq: number, limit: number): Promise<EntryRecord[]> {
-    const tail = this.tailOf(feedId);
+    const tail = this.windows.tailOf(feedId);
     const hit = tail.slice(afterSeq, limit);
     if (hit !== undefined) return hit;
     // Only the rows the window lacks are read, once for every caller asking at the same time.
@@ -115,7 +106,7 @@ export class TailStore implements Store {
     const from = head.at(-1)?.seq ?? afterSeq;
     const want = limit - head.length;
     const rows = await this.shared(this.rowReads, `${feedId}:${from}:${want}`, () => this.inner.readAfter(feedId, from, want));
-    this.addRows(tail, from, rows);
+    this.windows.addRows(tail, from, rows);
     return head.length === 0 ? rows : [...head, ...rows];
   }
 
@@ -138,14 +129,14 @@ export class TailStore implements Store {
   /** Always asks the store: this is the "refresh, then decide" of a cursor this process has not seen. */
   async lastSeq(feedId: number): Promise<number> {
     const seq = await this.inner.lastSeq(feedId);
-    const tail = this.tailOf(feedId);
+    const tail = this.windows.tailOf(feedId);
     if (tail.observe(seq)) tail.wakeBehind();
     return seq;
   }
 
   async waitForAppend(feedId: number, afterSeq: number, signal: AbortSignal): Promise<void> {
     if (this.isClosed || signal.aborted) return;
-    const tail = this.tailOf(feedId);
+    const tail = this.windows.tailOf(feedId);
     if (tail.lastSeq > afterSeq) return;
     await new Promise<void>((resolve) => {
       const waiter: TailWaiter = { afterSeq, wake: () => done() };
@@ -168,18 +159,18 @@ export class TailStore implements Store {
   }
 
   async deleteFeed(name: string): Promise<boolean> {
-    const id = this.idsByName.get(name.toLowerCase());
+    const tail = this.windows.findByName(name);
     const deleted = await this.inner.deleteFeed(name);
-    if (id !== undefined) this.forget(id);
+    if (tail !== undefined) this.windows.forget(tail.feedId);
     return deleted;
   }
 
   async prune(feedId: number, rule: PruneRule): Promise<number> {
     const removed = await this.inner.prune(feedId, rule);
-    const tail = this.tails.get(feedId);
+    const tail = this.windows.find(feedId);
     if (removed > 0 && tail !== undefined) {
       // The retention cut moved: forget the rows and the feed row, so neither outlives it.
-      this.bytes -= tail.clear();
+      this.windows.clearRows(tail);
       tail.record = undefined;
     }
     return removed;
@@ -191,22 +182,21 @@ export class TailStore implements Store {
 
   async close(): Promise<void> {
     this.isClosed = true;
-    for (const id of [...this.tails.keys()]) this.forget(id);
+    this.windows.forgetAll();
     await this.inner.close();
   }
 
   /** The feed row from memory, when the feed is watched and the row was read recently. */
   private watchedRecord(name: string): FeedRecord | undefined {
-    const id = this.idsByName.get(name.toLowerCase());
-    const tail = id === undefined ? undefined : this.tails.get(id);
+    const tail = this.windows.findByName(name);
     if (tail?.watch === undefined || this.clock() - tail.recordAt > this.options.recordTtlMs) return undefined;
     tail.usedAt = this.clock();
     return tail.freshRecord();
   }
 
   private noteRecord(record: FeedRecord): void {
-    this.idsByName.set(record.name.toLowerCase(), record.id);
-    const tail = this.tailOf(record.id);
+    this.windows.name(record.name, record.id);
+    const tail = this.windows.tailOf(record.id);
     tail.observeRecord(record, this.clock());
     tail.wakeBehind();
   }
@@ -251,7 +241,7 @@ export class TailStore implements Store {
   private async catchUp(tail: FeedTail, known: number): Promise<void> {
     const want = Math.min(this.options.maxRowsPerFeed, CATCH_UP_ROWS);
     const rows = await this.shared(this.rowReads, `${tail.feedId}:${known}:${want}`, () => this.inner.readAfter(tail.feedId, known, want));
-    this.addRows(tail, known, rows);
+    this.windows.addRows(tail, known, rows);
     if (rows.length === 0) tail.observe(await this.inner.lastSeq(tail.feedId));
   }
 
@@ -261,53 +251,6 @@ export class TailStore implements Store {
       tail.lingerTimer = undefined;
       if (tail.waiters.size === 0) tail.watch?.abort();
     }, this.options.lingerMs);
-  }
-
-  private addRows(tail: FeedTail, afterSeq: number, rows: readonly EntryRecord[]): void {
-    const before = tail.bytes;
-    tail.add(afterSeq, rows);
-    if (tail.rows.length > this.options.maxRowsPerFeed) tail.dropOldest(tail.rows.length - this.options.maxRowsPerFeed);
-    this.bytes += tail.bytes - before;
-    this.evict(tail);
-  }
-
-  /** Keeps the windows under `maxBytes`: the oldest rows of the least recently used feeds go first. */
-  private evict(keep: FeedTail): void {
-    if (this.bytes <= this.options.maxBytes) return;
-    const byAge = [...this.tails.values()].sort((a, b) => a.usedAt - b.usedAt);
-    for (const tail of [...byAge.filter((t) => t !== keep), keep]) {
-      while (this.bytes > this.options.maxBytes && tail.rows.length > 0) this.bytes -= tail.dropOldest(Math.max(1, tail.rows.length >> 1));
-      if (this.bytes <= this.options.maxBytes) return;
-    }
-  }
-
-  private tailOf(feedId: number): FeedTail {
-    let tail = this.tails.get(feedId);
-    if (tail === undefined) {
-      if (this.tails.size >= this.options.maxFeeds) this.forgetIdlest();
-      tail = new FeedTail(feedId);
-      this.tails.set(feedId, tail);
-    }
-    tail.usedAt = this.clock();
-    return tail;
-  }
-
-  private forgetIdlest(): void {
-    let idlest: FeedTail | undefined;
-    for (const tail of this.tails.values()) if (tail.waiters.size === 0 && (idlest === undefined || tail.usedAt < idlest.usedAt)) idlest = tail;
-    if (idlest !== undefined) this.forget(idlest.feedId);
-  }
-
-  /** Drops a feed's state; its waiters are answered and read for themselves. */
-  private forget(feedId: number): void {
-    const tail = this.tails.get(feedId);
-    if (tail === undefined) return;
-    this.tails.delete(feedId);
-    for (const [name, id] of this.idsByName) if (id === feedId) this.idsByName.delete(name);
-    this.bytes -= tail.clear();
-    if (tail.lingerTimer !== undefined) clearTimeout(tail.lingerTimer);
-    tail.watch?.abort();
-    for (const waiter of [...tail.waiters]) waiter.wake();
   }
 
   /** Runs `read` once for every caller that asks for the same `key` while it is in flight. */
