@@ -1,28 +1,7 @@
 import type { AppendRequest, AppendResult, Dialect, EntryRecord, FeedRecord, FeedSettings, PruneRule, Store, StoredMedia } from '../../storage/store.js';
 import type { FeedTail, TailWaiter } from './feed-tail.js';
+import { CATCH_UP_ROWS, TAIL_DEFAULTS, type TailOptions } from './tail-options.js';
 import { TailWindows } from './tail-windows.js';
-
-/** The bounds and timings of a {@link TailStore}. */
-export interface TailOptions {
-  /**
-   * The most all windows hold together (default 8 Mi): their rows' XML in UTF-16 code units,
-   * plus ROW_WEIGHT (512) a row. Renderings add at most two copies of a kept row's XML.
-   */
-  readonly maxBytes: number;
-  /** The most rows one feed's window holds (default 2,048). */
-  readonly maxRowsPerFeed: number;
-  /** The most feeds tracked; idle ones are forgotten first (default 1,024). */
-  readonly maxFeeds: number;
-  /** How long a watch outlives its last waiter, so consumers that poll again find it (ms). */
-  readonly lingerMs: number;
-  /** How long a watched feed's row (settings, retention cut) is reused before it is re-read (ms). */
-  readonly recordTtlMs: number;
-}
-
-/** Rows one catch-up read fetches after a wake-up: more than a burst between two wake-ups. */
-const CATCH_UP_ROWS = 1000;
-
-const DEFAULTS: TailOptions = { maxBytes: 8 * 1024 * 1024, maxRowsPerFeed: 2048, maxFeeds: 1024, lingerMs: 2000, recordTtlMs: 1000 };
 
 /**
  * A {@link Store} that shares one process's reads of each feed's tail among all its consumers.
@@ -50,7 +29,7 @@ export class TailStore implements Store {
 
   constructor(private readonly inner: Store, options: Partial<TailOptions> = {}, private readonly clock: () => number = Date.now) {
     this.dialect = inner.dialect;
-    this.options = { ...DEFAULTS, ...options };
+    this.options = { ...TAIL_DEFAULTS, ...options };
     this.windows = new TailWindows(this.options, clock);
   }
 
