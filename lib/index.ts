@@ -109,8 +109,8 @@ export class AtomMQ {
   /**
    * Serves in the mode the process was started in: CGI when the web server set
    * GATEWAY_INTERFACE, FastCGI when stdin is a listening socket (lighttpd's `bin-path`) or
-   * systemd passed one (socket activation), and otherwise HTTP on `PORT` (default 5000). The
-   * long-lived modes stop gracefully on SIGTERM.
+   * systemd passed one (socket activation; HTTP when the unit names it `http`), and otherwise
+   * HTTP on `PORT` (default 5000). The long-lived modes stop gracefully on SIGTERM.
    */
   async run(): Promise<void> {
     if ((process.env['GATEWAY_INTERFACE'] ?? '').startsWith('CGI/')) {
@@ -121,7 +121,8 @@ export class AtomMQ {
     const activated = takeActivatedSocket();
     let listener: Listener;
     if (activated !== undefined) {
-      listener = await this.serveFastCgi({ kind: 'fd', fd: activated.fd });
+      // A socket unit's FileDescriptorName=http asks for HTTP, as it does for `atommq serve`.
+      listener = activated.name === 'http' ? await this.serveHttp({ fd: activated.fd }) : await this.serveFastCgi({ kind: 'fd', fd: activated.fd });
     } else if (fstatSync(0).isSocket()) {
       listener = await this.serveFastCgi({ kind: 'inherited' });
     } else {

@@ -1,7 +1,8 @@
 import type { FastCgiServer } from 'node-fastcgi';
-import { lstat, unlink } from 'node:fs/promises';
+import { lstat, stat, unlink } from 'node:fs/promises';
 import type { IncomingMessage } from 'node:http';
 import { connect } from 'node:net';
+import { dirname } from 'node:path';
 import type { CgiEnv } from '../core/env.js';
 import type { Handler } from './http.js';
 import { bodyOf } from './http.js';
@@ -59,7 +60,10 @@ export async function serveFastCgi(handler: Handler, listen: FastCgiListen, logE
   drain.watch(server);
   const access = listen.kind === 'path' ? listen.access : undefined;
   const gid = access?.group === undefined ? undefined : groupId(access.group); // before binding: a bad name binds nothing
-  if (listen.kind === 'path') await removeStaleSocket(listen.path);
+  if (listen.kind === 'path') {
+    await checkSocketDirectory(listen.path);
+    await removeStaleSocket(listen.path);
+  }
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     const done = (): void => {
@@ -105,22 +109,35 @@ async function readRestOfBody(req: IncomingMessage): Promise<void> {
 }
 
 /**
+ * Stops with a clear message when the socket's directory is missing (a fresh /run/atommq, say):
+ * libuv reports a bind in a missing directory as EACCES, "permission denied", even to root.
+ */
+async function checkSocketDirectory(path: string): Promise<void> {
+  const dir = dirname(path);
+  const isMissing = await stat(dir).then(() => false, (error: NodeJS.ErrnoException) => error.code === 'ENOENT');
+  if (isMissing) throw new Error(`cannot create the socket ${path}: the directory ${dir} does not exist (create it, or let systemd's RuntimeDirectory= or a .socket unit make it)`);
+}
+
+/**
  * Removes the socket file a killed server left behind (kill -9 skips the unlink in close()), so a
  * supervisor's restart can listen again. A socket that still accepts connections belongs to a
- * live server and is kept: listen then fails with EADDRINUSE, as it should.
+ * live server and is kept: listen then fails with EADDRINUSE, as it should. One this user may not
+ * connect to (another user's) is left alone, with a message that says so.
  */
 async function removeStaleSocket(path: string): Promise<void> {
   const stat = await lstat(path).catch(() => undefined);
   if (stat === undefined || !stat.isSocket()) return;
-  const isStale = await new Promise<boolean>((resolve) => {
+  const probed = await new Promise<string>((resolve) => {
     const probe = connect(path);
     probe.once('connect', () => {
       probe.destroy();
-      resolve(false);
+      resolve('live');
     });
-    probe.once('error', (error: NodeJS.ErrnoException) => resolve(error.code === 'ECONNREFUSED'));
+    probe.once('error', (error: NodeJS.ErrnoException) => resolve(error.code ?? 'error'));
   });
-  if (isStale) await unlink(path);
+  if (probed === 'ECONNREFUSED') await unlink(path);
+  // Without this, listen says "address already in use" of a socket nobody may be serving.
+  if (probed === 'EACCES') throw new Error(`the socket ${path} exists and AtomMQ may not connect to it (permission denied; AtomMQ runs as uid ${process.getuid?.() ?? '?'}): it is another user's, stale or in use; remove it if no server uses it`);
 }
 
 function paramsOf(req: IncomingMessage): CgiEnv {

@@ -36,10 +36,11 @@ ${await renderContent(feed, row, fields, urls, deps)}
 /** The content: text shown as text, JSON media pretty-printed, other media and `src` linked. */
 export async function renderContent(feed: FeedRecord, row: EntryRecord, fields: Awaited<ReturnType<typeof readEntryFields>>, urls: Urls, deps: Deps): Promise<SafeHtml> {
   if (row.mediaType !== undefined) {
-    const href = urls.media(feed.name, row.member);
+    const href = urls.mediaRevision(feed.name, row.member, row.mediaSeq ?? row.member);
     const link = html`<a href="${href}">media resource (${row.mediaType})</a>`;
     if (!isJsonType(row.mediaType)) return html`<div class="content">${link}</div>`;
-    const media = await deps.store.readMedia(feed.id, row.member);
+    // The bytes of this row's revision (an edit-media PUT brings new ones; issue 10).
+    const media = await deps.store.readMedia(feed.id, row.mediaSeq ?? row.member);
     const pretty = media === undefined || media.bytes.byteLength > MAX_PRETTY_JSON_BYTES ? undefined : prettyJson(media.bytes);
     return pretty === undefined ? html`<div class="content">${link}</div>` : html`<div class="content"><pre class="json">${pretty}</pre></div>`;
   }
@@ -47,7 +48,8 @@ export async function renderContent(feed: FeedRecord, row: EntryRecord, fields: 
     const href = safeHref(fields.contentSrc);
     return html`<div class="content">${href === undefined ? `content at ${fields.contentSrc}` : html`<a href="${href}" rel="noreferrer nofollow">content (${fields.contentType})</a>`}</div>`;
   }
-  const text = fields.content ?? fields.summary;
+  // An empty content is what the server stores for an entry posted without one: show the summary.
+  const text = fields.content !== undefined && fields.content !== '' ? fields.content : fields.summary;
   return text === undefined ? html`` : html`<div class="content"><pre>${text}</pre></div>`;
 }
 

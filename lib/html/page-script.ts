@@ -84,7 +84,9 @@ export const PAGE_SCRIPT = String.raw`'use strict';
     meta.appendChild(time);
     article.appendChild(meta);
     // As the server's page: the content, or else the summary (RFC 4287 §4.1.1.1 lets an entry have only one).
-    var content = atomChildren(entry, 'content')[0] || atomChildren(entry, 'summary')[0];
+    // An empty content is what the server stores for an entry posted without one: the summary then.
+    var content = atomChildren(entry, 'content')[0];
+    if (!content || (!content.getAttribute('src') && content.textContent === '')) content = atomChildren(entry, 'summary')[0] || content;
     if (content && content.getAttribute('src')) {
       article.appendChild(mediaBlock(content.getAttribute('src'), content.getAttribute('type')));
     } else if (content) {

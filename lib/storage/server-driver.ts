@@ -22,8 +22,7 @@ export class ServerDriver<C> implements Driver {
   constructor(private readonly pools: ServerPools<C>) {}
 
   async acquire(): Promise<Session> {
-    const connection = await this.pools.connect();
-    return this.session(connection);
+    return this.session(await this.pools.connect());
   }
 
   async release(session: Session, failure: unknown): Promise<void> {

@@ -35,8 +35,7 @@ export class SqlStore implements Store {
   /** Opens a store now, migrating its schema (safely when several heads start at once). */
   static async open(connection: Connection): Promise<SqlStore> {
     const store = new SqlStore(connection);
-    await store.opened();
-    return store;
+    return store.opened().then(() => store);
   }
 
   async findFeed(name: string): Promise<FeedRecord | undefined> {

@@ -48,10 +48,11 @@ describe('client round trip', () => {
         assert.deepEqual([inlineJson?.content, inlineJson?.contentType], ['{"n":1}', 'application/json']);
         assert.deepEqual([inlineXml?.content, inlineXml?.contentType], ['<order id="7"/>', 'application/xml']);
         assert.deepEqual([mediaJson?.content, mediaJson?.contentType, mediaJson?.id], ['{"order":42,"items":["é"]}', 'application/json', json.id]);
-        assert.match(mediaJson?.contentSrc ?? '', /\/media\/6\?revision=6$/, 'each revision of the bytes has its own URI (content/@src)');
+        assert.match(mediaJson?.contentSrc ?? '', /\/media\/6\?revision=6$/, 'content/@src names this revision\'s own bytes (issue 10)');
         assert.deepEqual([picture?.content, picture?.contentType], [undefined, 'image/png'], 'binary media stay a link');
         assert.match(picture?.contentSrc ?? '', /\/media\/7\?revision=7$/);
-        assert.deepEqual([b1?.content, b2?.content, b3?.summary], [undefined, 'two', 'three']);
+        // b1 was posted without content: the server stores an empty text content (README: the stored form).
+        assert.deepEqual([b1?.content, b2?.content, b3?.summary], ['', 'two', 'three']);
         assert.deepEqual([tombstone?.deleted, tombstone?.id, tombstone?.link], [true, text.id, undefined]);
         assert.equal(messages.filter((m) => m.deleted).length, 1);
         assert.match(tombstone?.etag ?? '', /^"[0-9a-f]{8}\.11"$/);

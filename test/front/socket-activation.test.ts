@@ -116,4 +116,20 @@ describe('systemd socket activation (LISTEN_FDS, fd 3)', { timeout: 180_000 }, (
       await front.stop();
     }
   });
+
+  it('the cgi-bin script\'s server.run() serves HTTP on a socket the unit names "http" (FileDescriptorName=http)', { skip: noPython, timeout: 30_000 }, async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'atommq-activation-'));
+    const holder = await holdSocket(['tcp', '127.0.0.1'], [CGI_SCRIPT], { ATOMMQ_DSN: `sqlite:${join(dir, 'bus.db')}`, LISTEN_FDNAMES: 'http' });
+    try {
+      const port = Number(holder.address);
+      await holder.start();
+      const posted = await httpFetch(port, 'POST', '/', { headers: ENTRY, body: '<entry><title>from run() over HTTP</title></entry>' });
+      assert.equal(posted.status, 201, `${posted.body} ${holder.stderr()}`);
+      assert.equal(posted.headers['location'], `http://127.0.0.1:${port}/entries/1`);
+      assert.equal(await holder.stop(), 0, 'run() stops gracefully on SIGTERM');
+    } finally {
+      await holder.close();
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
 });

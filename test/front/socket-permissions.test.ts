@@ -74,4 +74,38 @@ describe('the FastCGI socket: --socket-mode and --socket-group', { timeout: 120_
       await rm(dir, { recursive: true, force: true });
     }
   });
+
+  it('a stale socket another user owns, which AtomMQ can neither probe nor reuse, is named as such', { skip: isRoot() ? false : 'needs root to run as nobody' }, async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'atommq-socket-'));
+    try {
+      const nobody = userIds('nobody');
+      assert.ok(nobody !== undefined);
+      giveDirectory(dir, nobody);
+      // As a server run once as root (0600) and killed: its socket file stays behind.
+      const path = join(dir, 'd.sock');
+      const killed = spawnSync(process.execPath, ['-e', `process.umask(0o077); require('node:net').createServer().listen(${JSON.stringify(path)}, () => process.kill(process.pid, 'SIGKILL'))`]);
+      assert.equal(killed.signal, 'SIGKILL');
+      const [command = 'setpriv', ...args] = asUser('nobody', [process.execPath, CLI, 'serve', '--fastcgi', path, '--dsn', `sqlite:${join(dir, 'd.db')}`], 'nogroup');
+      const run = spawnSync(command, args, { encoding: 'utf8', timeout: 30_000 });
+      assert.equal(run.status, 1, run.stderr);
+      assert.match(run.stderr, new RegExp(`${path} exists and AtomMQ may not connect to it`));
+      assert.doesNotMatch(run.stderr, /address already in use/);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('a socket path whose directory does not exist is reported as such, not as "permission denied"', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'atommq-socket-'));
+    try {
+      // As `atommq serve --fastcgi /run/atommq/atommq.sock` on a host where /run/atommq was never made.
+      const path = join(dir, 'missing', 'atommq.sock');
+      const run = spawnSync(process.execPath, [CLI, 'serve', '--fastcgi', path, '--dsn', `sqlite:${join(dir, 'c.db')}`], { encoding: 'utf8', timeout: 30_000 });
+      assert.equal(run.status, 1, run.stderr);
+      assert.match(run.stderr, new RegExp(`the directory ${join(dir, 'missing')} does not exist`));
+      assert.doesNotMatch(run.stderr, /permission denied/i);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
 });

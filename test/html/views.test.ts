@@ -72,7 +72,7 @@ describe('the HTML view', () => {
   it('pretty-prints JSON media, links other media, and pages with the feed cursors', async () => {
     const newest = await call('GET /feeds/web', { Accept: BROWSER });
     assert.ok(newest.text.includes('{\n  &quot;order&quot;: 42,'), 'JSON pretty-printed');
-    assert.ok(newest.text.includes('href="http://bus.example/feeds/web/media/3">media resource (image/png)</a>'));
+    assert.ok(newest.text.includes('href="http://bus.example/feeds/web/media/3?revision=3">media resource (image/png)</a>'));
     assert.match(newest.text, /data-stream="http:\/\/bus.example\/feeds\/web"/, 'the newest page goes live');
     assert.match(newest.text, /href="http:\/\/bus.example\/feeds\/web\?start_after=0&amp;limit=2">← Older/);
     const older = await call('GET /feeds/web?start_after=0', { Accept: BROWSER });

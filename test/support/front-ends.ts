@@ -23,6 +23,8 @@ export interface FrontEndOptions {
   readonly serveArgs?: readonly string[] | undefined;
   /** False: start no `atommq serve`; the caller serves `socketPath` itself (activation, 502 test). */
   readonly startServe?: boolean | undefined;
+  /** Apache's ATOMMQ_HOME (where cgi-bin/mycoolfeed lives); default: this checkout. */
+  readonly home?: string | undefined;
 }
 
 /**
@@ -106,7 +108,7 @@ export async function startFrontEnd(kind: FrontEndKind, options: FrontEndOptions
   let server: Running;
   if (kind === 'apache') {
     const site = render(example, [
-      [/^Define ATOMMQ_HOME .*$/m, `Define ATOMMQ_HOME ${REPO_ROOT}`], [/^Define ATOMMQ_STATE .*$/m, `Define ATOMMQ_STATE ${dirs.state}`],
+      [/^Define ATOMMQ_HOME .*$/m, `Define ATOMMQ_HOME "${options.home ?? REPO_ROOT}"`], [/^Define ATOMMQ_STATE .*$/m, `Define ATOMMQ_STATE ${dirs.state}`],
       [/^Define ATOMMQ_RUN .*$/m, `Define ATOMMQ_RUN ${dirs.run}`], [/^Define ATOMMQ_LOGS .*$/m, `Define ATOMMQ_LOGS ${dirs.logs}`],
       [/^Define ATOMMQ_PORT .*$/m, `Define ATOMMQ_PORT ${port}`],
       [`sqlite:\${ATOMMQ_STATE}/atommq.db`, scriptDsn],
@@ -146,6 +148,8 @@ function apacheMain(root: string, logs: string, fcgidDir: string): string {
     `ServerRoot ${root}`, 'ServerName localhost', `PidFile ${join(root, 'apache2.pid')}`, `DefaultRuntimeDir ${root}`,
     `User ${WEB_USER}`, `Group ${WEB_USER}`, `ErrorLog ${join(logs, 'apache-main-error.log')}`, 'LogLevel warn',
     ...modules.map((m) => `LoadModule ${m}_module /usr/lib/apache2/modules/mod_${m}.so`),
+    // Debian's apache2.conf denies the whole file system; a site grants what it serves.
+    '<Directory />', '    AllowOverride None', '    Require all denied', '</Directory>',
     `FcgidIPCDir ${fcgidDir}`, `FcgidProcessTableFile ${join(root, 'fcgid_shm')}`,
     `Include ${join(root, 'atommq-site.conf')}`, '',
   ].join('\n');

@@ -3,6 +3,8 @@ import type { Session, SqlValue } from '../dialect.js';
 
 /** Prepared statements one connection keeps. */
 const MAX_STATEMENTS = 64;
+/** Transaction control changes no rows, and `exec` runs it in one trip to SQLite's thread (not prepare, step, finalize). */
+const TRANSACTION_CONTROL = /^(BEGIN|COMMIT|ROLLBACK|SAVEPOINT|RELEASE)\b/;
 
 /** A promise-shaped view of one `sqlite3` connection; only the calls AtomMQ uses are declared. */
 export class SqliteConnection implements Session {
@@ -24,6 +26,7 @@ export class SqliteConnection implements Session {
 
   /** Runs a statement that returns no rows; resolves with how many rows it changed. */
   async run(sql: string, params: readonly SqlValue[] = []): Promise<number> {
+    if (TRANSACTION_CONTROL.test(sql)) return new Promise((resolve, reject) => this.db.exec(sql, (error) => (error ? reject(error) : resolve(0))));
     const ready = this.prepared(sql);
     const statement = await ready;
     return new Promise<number>((resolve, reject) => statement.run(params, function done(this: sqlite3.RunResult, error: Error | null) {
