@@ -49,7 +49,7 @@ export async function measurePublish(url: string, connections: number, timing: T
   if (before === undefined || after === undefined) return { load, counters: undefined };
   const commits = after.commits - before.commits;
   const jobs = after.jobs - before.jobs;
-  return { load, counters: { commits, jobs, perSecond: commits / load.seconds, entriesPerCommit: commits === 0 ? 0 : jobs / commits } };
+  return { load, counters: { commits, jobs, rowReads: after.rowReads - before.rowReads, feedReads: after.feedReads - before.feedReads, polls: after.polls - before.polls, perSecond: commits / load.seconds, entriesPerCommit: commits === 0 ? 0 : jobs / commits } };
 }
 
 /**

@@ -47,6 +47,10 @@ export function peakRssMB(pid: number): number {
 export interface CommitCounters {
   readonly commits: number;
   readonly jobs: number;
+  /** Queries of log rows, of feed rows, and data_version polls (0 from an older probe). */
+  readonly rowReads: number;
+  readonly feedReads: number;
+  readonly polls: number;
 }
 
 /** Asks a probed process for its counters (SIGUSR2) and waits for the file it writes. */
@@ -62,11 +66,49 @@ export async function readCommitCounters(pid: number, probeDir: string): Promise
       const data: unknown = JSON.parse(await readFile(file, 'utf8'));
       if (typeof data === 'object' && data !== null && 'commits' in data && 'jobs' in data
         && typeof data.commits === 'number' && typeof data.jobs === 'number') {
-        return { commits: data.commits, jobs: data.jobs };
+        const count = (name: string): number => {
+          const value: unknown = Reflect.get(data, name);
+          return typeof value === 'number' ? value : 0;
+        };
+        return { commits: data.commits, jobs: data.jobs, rowReads: count('rowReads'), feedReads: count('feedReads'), polls: count('polls') };
       }
     } catch {
       // Not written yet.
     }
   }
   return undefined;
+}
+
+/** CPU time (user + system) a process has used so far, in µs; NaN when it is gone. */
+export function cpuMicros(pid: number): number {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // Fields 14 and 15 (utime, stime) follow the parenthesised command name, in clock ticks.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return ((Number(fields[11]) + Number(fields[12])) * 1e6) / CLOCK_TICKS;
+  } catch {
+    return Number.NaN;
+  }
+}
+
+/** The resident set size now (VmRSS) of a process, in MB (10^6 bytes); NaN when it is gone. */
+export function rssMB(pid: number): number {
+  try {
+    const match = /^VmRSS:\s+(\d+) kB$/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return match === null ? Number.NaN : (Number(match[1]) * 1024) / 1e6;
+  } catch {
+    return Number.NaN;
+  }
+}
+
+/** USER_HZ: Linux reports process times in 1/100 s on every architecture Node runs on. */
+const CLOCK_TICKS = 100;
+
+/** Open descriptors of a process; NaN when it is gone. */
+export function openDescriptors(pid: number): number {
+  try {
+    return readdirSync(`/proc/${pid}/fd`).length;
+  } catch {
+    return Number.NaN;
+  }
 }

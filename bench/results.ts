@@ -2,6 +2,7 @@ import type { FrontEndDelay } from './front-ends.js';
 import type { CgiCost } from './cgi-cost.js';
 import type { FanOutResult } from './fan-out.js';
 import type { DeploymentKey } from './deployments.js';
+import type { FanoutIdle, FanoutResult } from './fanout.js';
 import type { LatencyResult, ThroughputResult } from './load.js';
 import type { PublishResult, ReadResults } from './measure.js';
 
@@ -49,6 +50,9 @@ export interface Results {
   frontEnds?: Record<string, FrontEndDelay | { unavailable: string }>;
   /** Server-Sent Events: 1,000 subscribers, a publisher at 20 messages/s (fan-out.ts). */
   fanOut?: FanOutResult;
+  /** Issue 12's fan-out rows: long-polling consumers on one feed, a publisher at a fixed rate. */
+  fanout?: FanoutResult[];
+  fanoutIdle?: FanoutIdle;
   /** Phases that failed, with their error, so a broken phase never hides the others. */
   readonly errors: Record<string, string>;
 }

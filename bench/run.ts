@@ -8,6 +8,8 @@ import { ATOMBUS_WORKERS, peerPhase } from './atombus.js';
 import { databasesPhase } from './databases.js';
 import { measureFrontEndDelays, renderFrontEndDelays } from './front-ends.js';
 import { fanOutPhase } from './fan-out.js';
+import { FANOUT_CONSUMERS, fanoutPhase } from './fanout.js';
+import { fanoutRows, fanoutTargets } from './fanout-rows.js';
 import { backlogPhase, httpPhase, lighttpdPhase, measureCeiling, messageOf, slowDiskPhase } from './phases.js';
 import { renderTable, renderTargets } from './report.js';
 import type { Results } from './results.js';
@@ -20,12 +22,15 @@ import { evaluateTargets } from './targets.js';
  * writes bench/results/latest.json. Progress goes to stderr.
  */
 const USAGE = `usage: npm run bench -- [--peer atombus] [--peer-workers N] [--seconds N] [--warmup N] [--big-entries N]
-                       [--cgi-runs N] [--slow-commit-ms N] [--skip PHASE,…]
-phases: fsync.start, http, lighttpd, peer, backlog, databases, slow-disk, front-ends, fan-out, fsync.end`;
+                       [--cgi-runs N] [--slow-commit-ms N] [--fanout-rate N] [--fanout-seconds N]
+                       [--fanout-consumers N,…] [--skip PHASE,…] [--only PHASE,…]
+phases: fsync.start, http, lighttpd, peer, backlog, databases, slow-disk, front-ends, fan-out (SSE),
+        fanout (long polls), fsync.end`;
 
 const OPTIONS = {
   peer: { type: 'string' }, seconds: { type: 'string' }, warmup: { type: 'string' }, 'big-entries': { type: 'string' },
-  'cgi-runs': { type: 'string' }, 'peer-workers': { type: 'string' }, 'slow-commit-ms': { type: 'string' }, skip: { type: 'string' }, help: { type: 'boolean' },
+  'cgi-runs': { type: 'string' }, 'peer-workers': { type: 'string' }, 'slow-commit-ms': { type: 'string' }, skip: { type: 'string' },
+  only: { type: 'string' }, 'fanout-rate': { type: 'string' }, 'fanout-seconds': { type: 'string' }, 'fanout-consumers': { type: 'string' }, help: { type: 'boolean' },
 } as const;
 
 /** The whole run must end within 10 minutes; this stops it (and everything it started) at 9.5. */
@@ -66,6 +71,10 @@ async function main(argv: string[]): Promise<void> {
   const slowCommitMs = numberOption(values['slow-commit-ms'], 20, 'slow-commit-ms');
   const peerWorkers = numberOption(values['peer-workers'], ATOMBUS_WORKERS, 'peer-workers');
   const skip = new Set((values.skip ?? '').split(',').filter((s) => s !== ''));
+  const only = new Set((values.only ?? '').split(',').filter((s) => s !== ''));
+  const fanoutRate = numberOption(values['fanout-rate'], 5, 'fanout-rate');
+  const fanoutSeconds = numberOption(values['fanout-seconds'], 8, 'fanout-seconds');
+  const fanoutConsumers = values['fanout-consumers'] === undefined ? FANOUT_CONSUMERS : values['fanout-consumers'].split(',').map((n) => numberOption(n, 0, 'fanout-consumers'));
 
   const started = performance.now();
   const loadAtStart = loadavg();
@@ -98,7 +107,7 @@ async function main(argv: string[]): Promise<void> {
     },
   };
   const phase = async (name: string, work: () => Promise<void>): Promise<void> => {
-    if (skip.has(name)) return;
+    if (skip.has(name) || (only.size > 0 && !only.has(name))) return;
     try {
       await work();
     } catch (error) {
@@ -122,6 +131,7 @@ async function main(argv: string[]): Promise<void> {
       results.frontEnds = await measureFrontEndDelays(FRONT_END_ROUNDS, log);
     });
     await phase('fan-out', () => fanOutPhase(ctx));
+    await phase('fanout', () => fanoutPhase(ctx, fanoutRate, fanoutSeconds, fanoutConsumers));
     await phase('fsync.end', async () => {
       log('fsync ceiling (end)');
       results.fsync.end = await measureCeiling(3);
@@ -130,8 +140,8 @@ async function main(argv: string[]): Promise<void> {
     await cleanAll();
   }
 
-  const rows = buildRows(results);
-  const targets = evaluateTargets(rows);
+  const rows = [...buildRows(results), ...fanoutRows(results)];
+  const targets = [...evaluateTargets(rows), ...fanoutTargets(results)];
   const hasPeer = results.peer !== undefined && 'publish' in results.peer;
   const command = `npm run bench${argv.length > 0 ? ` -- ${argv.join(' ')}` : ''}`;
   const seconds = (performance.now() - started) / 1000;

@@ -11,6 +11,7 @@ import type { CgiEnv } from './core/env.js';
 import { handle } from './core/handle.js';
 import type { CoreResponse } from './core/response.js';
 import { LazyStore } from './storage/lazy-store.js';
+import { TailStore } from './atompub/tail/tail-store.js';
 import { runMaintenance } from './admin.js';
 import type { Authenticator } from './auth/identity.js';
 import { loadAuthenticator } from './auth/load.js';
@@ -94,7 +95,8 @@ export class AtomMQ {
       maxBatchEntries: options.maxBatchEntries ?? DEFAULT_CONFIG.maxBatchEntries,
       allowedOrigins: options.allowedOrigins ?? DEFAULT_CONFIG.allowedOrigins,
     };
-    const store = new LazyStore(options.dsn ?? 'sqlite:atommq.db', { user: options.user, password: options.password });
+    // One process's consumers share its reads of each feed's tail (issue 12; lib/atompub/tail).
+    const store = new TailStore(new LazyStore(options.dsn ?? 'sqlite:atommq.db', { user: options.user, password: options.password }));
     const auth = typeof options.auth === 'string' ? loadAuthenticator(options.auth) : options.auth;
     this.deps = { store, config: this.config, now: options.now ?? (() => new Date()), newUuid: randomUUID, logError, auth };
   }

@@ -29,6 +29,15 @@ export function parseFastCgiListen(text: string): FastCgiListen {
 }
 
 /**
+ * Pending connections the listening socket queues (the kernel caps it at net.core.somaxconn).
+ * The web server opens one FastCGI connection per request, and a commit answers every long
+ * poll at once, so a thousand consumers asking again open a thousand connections within a few
+ * milliseconds. Node's default of 511 overflowed there: lighttpd then wrote to unconnected
+ * sockets and node-fastcgi, seeing a request id reused, threw and took the process down.
+ */
+const BACKLOG = 4096;
+
+/**
  * The FastCGI adapter: node-fastcgi decodes the protocol, and its request object carries the
  * web server's CGI params, which are exactly the env the core reads. The returned `stop()` is
  * the graceful stop of {@link Drain}.
@@ -62,9 +71,9 @@ export async function serveFastCgi(handler: Handler, listen: FastCgiListen, logE
       resolve();
     };
     if (listen.kind === 'inherited') server.listen(done);
-    else if (listen.kind === 'fd') server.listen({ fd: listen.fd }, done);
-    else if (listen.kind === 'path') bindWithMode(access?.mode ?? DEFAULT_SOCKET_MODE, () => server.listen(listen.path, done));
-    else server.listen(listen.port, listen.host, done);
+    else if (listen.kind === 'fd') server.listen({ fd: listen.fd, backlog: BACKLOG }, done);
+    else if (listen.kind === 'path') bindWithMode(access?.mode ?? DEFAULT_SOCKET_MODE, () => server.listen({ path: listen.path, backlog: BACKLOG }, done));
+    else server.listen({ port: listen.port, host: listen.host, backlog: BACKLOG }, done);
   });
   if (listen.kind === 'path' && access?.group !== undefined && gid !== undefined) {
     await applySocketGroup(listen.path, access.group, gid).catch(async (error: unknown) => {

@@ -27,6 +27,8 @@ function groupHeaders(headers: CoreResponse['headers']): Map<string, string[]> {
   return grouped;
 }
 
+const CLIENT_LEFT = Object.freeze({ clientLeft: true });
+
 /**
  * A signal that aborts when the client goes away before its answer is written, so a long poll
  * stops waiting for it. Shared by the HTTP and FastCGI adapters: node-fastcgi emits `aborted`
@@ -35,7 +37,8 @@ function groupHeaders(headers: CoreResponse['headers']): Map<string, string[]> {
 export function clientLeftSignal(req: IncomingMessage, res: ServerResponse): AbortSignal {
   const controller = new AbortController();
   const leave = (): void => {
-    if (!res.writableFinished) controller.abort();
+    // A fixed reason: abort() without one builds a DOMException, with its stack, per request.
+    if (!res.writableFinished) controller.abort(CLIENT_LEFT);
   };
   req.once('aborted', leave);
   res.once('close', leave);

@@ -60,14 +60,21 @@ async function ifNoneMatchPosition(feed: FeedRecord, header: string, store: Stor
 
 /** The position an id names in this feed, or undefined when it names none. */
 async function findPosition(feed: FeedRecord, id: string, store: Store): Promise<number | undefined> {
-  if (/^\d{1,15}$/.test(id)) {
-    const seq = Number(id);
-    return seq <= feed.lastSeq ? seq : undefined;
-  }
+  if (/^\d{1,15}$/.test(id)) return committedPosition(feed, Number(id), store);
   const fromEtag = positionFromEtag(feed, id);
-  if (fromEtag !== undefined) return fromEtag <= feed.lastSeq ? fromEtag : undefined;
+  if (fromEtag !== undefined) return committedPosition(feed, fromEtag, store);
   if (id.length > 200) return undefined;
   // RFC 6721 and RFC 5023 §9.1: an atom:id names a member; its first position is used, so a
   // cursor given as an id may see a later revision again, but never skips one.
   return (await store.findByAtomId(feed.id, id))?.seq;
+}
+
+/**
+ * `seq` when the feed has committed that far. A position beyond the feed row this request holds
+ * may come from another head's 201 that this process has not seen yet (its row may be cached),
+ * so the store is asked before the cursor is refused: refresh, then decide.
+ */
+async function committedPosition(feed: FeedRecord, seq: number, store: Store): Promise<number | undefined> {
+  if (seq <= feed.lastSeq) return seq;
+  return seq <= (await store.lastSeq(feed.id)) ? seq : undefined;
 }

@@ -4,12 +4,13 @@ import type { CoreResponse, HeaderList } from '../core/response.js';
 import { textResponse } from '../core/response.js';
 import type { EntryRecord, FeedRecord } from '../storage/store.js';
 import type { LinkView } from '../xml/render.js';
-import { renderFeedDocument } from '../xml/render.js';
+import { renderFeedDocument, renderFeedOfMarkup } from '../xml/render.js';
 import type { CursorInput } from './cursor.js';
 import { resolveCursor } from './cursor.js';
 import { parseEtagList, positionEtag } from './etag.js';
 import { FEED_TYPE } from './media-types.js';
 import { entryView, readableRows } from './members.js';
+import { renderedEntry, sharedPage } from './tail/rendered.js';
 import type { Urls } from './urls.js';
 import { waitAtMost } from './wait.js';
 import { GROUPS_REL, GroupUrls } from './groups/urls.js';
@@ -80,11 +81,13 @@ export async function readFeedPage(request: FeedPageRequest, deps: Deps): Promis
   // RFC 5005 §4: the newest complete window before this page is the previous archive.
   const window = Math.floor(position / pageSize);
   if (window >= 1) links.push({ rel: 'prev-archive', href: urls.archive(feed.name, window) });
-  const body = renderFeedDocument({
-    atomId: feed.atomId, title: feed.name, updated: feed.updated, author: deps.config.author, links, isArchive: false,
-    entries: entries.map((e) => (e.kind === 'tombstone' ? { tombstoneXml: e.xml } : entryView(feed, e, urls, deps.logError))),
-  });
-  return textResponse(200, FEED_TYPE, body, [['ETag', etag], ...headers]);
+  // Consumers woken by one commit at one position get one rendering of one page.
+  const pageKey = [feed.atomId, feed.updated, urls.feed(feed.name), position, last, limit, explicitLimit, hasMore, feed.lastSeq, pageSize, deps.config.author].join(' ');
+  const body = sharedPage(pageKey, () => renderFeedOfMarkup(
+    { atomId: feed.atomId, title: feed.name, updated: feed.updated, author: deps.config.author, links, isArchive: false },
+    entries.filter((e) => e.kind === 'tombstone').map((e) => renderedEntry(feed, e, urls, deps.logError)),
+    entries.filter((e) => e.kind === 'entry').map((e) => renderedEntry(feed, e, urls, deps.logError))));
+  return { status: 200, headers: [['Content-Type', FEED_TYPE], ['Content-Length', String(body.byteLength)], ['ETag', etag], ...headers], body };
 }
 
 /**

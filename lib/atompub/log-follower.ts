@@ -2,7 +2,9 @@ import type { EntryRecord, FeedRecord, Store } from '../storage/store.js';
 
 /**
  * Following a feed's log for a held stream: the one place a stream reads rows and waits for new
- * ones, so a later change can share wake-ups without touching the stream's framing.
+ * ones. The store it is given is the process's TailStore (lib/atompub/tail, issue 12), so SSE
+ * streams and long polls share one database wait and one read of each feed's new rows; the
+ * per-position sharing below only saves each stream its own AbortController and waiter there.
  */
 
 /** What comes after a stream's position. */

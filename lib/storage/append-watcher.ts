@@ -3,12 +3,16 @@
  * cursor. Appends in this process wake them at once (`notify`). Appends by other processes or
  * web heads are found by a poll that runs only while someone waits: a cheap "did anything
  * change?" check (SQLite's `PRAGMA data_version`), then one `lastSeq` query per watched feed.
- * PostgreSQL calls `notify` from LISTEN/NOTIFY instead of polling.
+ * PostgreSQL calls `notify` from LISTEN/NOTIFY; SQLite calls `poke` when its WAL file is written,
+ * and then the poll is only a slow safety net.
  */
 export class AppendWatcher {
   private readonly waiters = new Map<number, Set<Waiter>>();
   private timer: NodeJS.Timeout | undefined;
   private isPolling = false;
+  private isPoked = false;
+  private burstTimer: NodeJS.Timeout | undefined;
+  private burstStep = 0;
 
   /**
    * @param lastSeq reads a feed's highest committed seq.
@@ -72,6 +76,32 @@ export class AppendWatcher {
     this.timer = undefined;
   }
 
+  /**
+   * Looks for other processes' appends soon, rather than at the next poll: the dialect saw a sign
+   * of a commit (SQLite: the WAL file was written). The sign comes as the commit's frames are
+   * written, before the commit is visible to readers (the WAL index is updated after the sync),
+   * so the look is repeated a few times over the next ~130 ms, sooner first. A sign during a
+   * burst starts it again.
+   */
+  poke(): void {
+    if (this.waiters.size === 0) return;
+    this.burstStep = 0;
+    if (this.burstTimer === undefined) this.scheduleBurst();
+  }
+
+  private scheduleBurst(): void {
+    const delay = BURST_DELAYS_MS[this.burstStep];
+    if (delay === undefined || this.waiters.size === 0) return;
+    this.burstTimer = setTimeout(() => {
+      this.burstTimer = undefined;
+      this.burstStep += 1;
+      if (this.isPolling) this.isPoked = true;
+      else void this.tick();
+      this.scheduleBurst();
+    }, delay);
+    this.burstTimer.unref();
+  }
+
   private async tick(): Promise<void> {
     if (this.isPolling) return;
     this.isPolling = true;
@@ -82,9 +112,16 @@ export class AppendWatcher {
       // A failed poll is retried on the next tick; the waiter's own timeout bounds the wait.
     } finally {
       this.isPolling = false;
+      if (this.isPoked) {
+        this.isPoked = false;
+        void this.tick();
+      }
     }
   }
 }
+
+/** When to look again after a sign of a commit elsewhere: ~127 ms in all, sooner first. */
+const BURST_DELAYS_MS = [1, 2, 4, 8, 16, 32, 64];
 
 interface Waiter {
   readonly afterSeq: number;

@@ -101,7 +101,12 @@ export interface SqlDialect {
   readonly driver: Driver;
   readonly syntax: SqlSyntax;
   readonly adapter: Adapter;
-  watch(onAppend: (feedId: number, lastSeq: number) => void): AppendSignals;
+  /**
+   * Starts watching for other heads' appends; they are handed to `onAppend`. A database that can
+   * only tell that something may have been committed (SQLite's WAL file changed) calls `onMaybe`,
+   * and the store looks at once.
+   */
+  watch(onAppend: (feedId: number, lastSeq: number) => void, onMaybe: () => void): AppendSignals;
 }
 
 /**

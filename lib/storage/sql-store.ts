@@ -150,7 +150,7 @@ export class SqlStore implements Store {
       const message = d === undefined ? describeError(error, undefined) : d.adapter.describe(error);
       throw new StoreUnavailableError(`store: unable to open ${this.connection.where}: ${message}`, { cause: error });
     }
-    const signals = d.watch((feedId, lastSeq) => watcher.notify(feedId, lastSeq));
+    const signals = d.watch((feedId, lastSeq) => watcher.notify(feedId, lastSeq), () => watcher.poke());
     const watcher = new AppendWatcher((id) => this.lastSeq(id), signals.pollMs, () => signals.mayHaveChanged());
     return { d, signals, watcher, writer: new Writer(d, signals) };
   }

@@ -121,15 +121,26 @@ export function renderFeedHead(feed: Pick<FeedView, 'atomId' | 'title' | 'update
 
 /** Renders an Atom feed document (`application/atom+xml;type=feed`). */
 export function renderFeedDocument(feed: FeedView): string {
+  // RFC 4287's grammar allows extension elements only before the first entry, so tombstones
+  // come first. Cursor pages already end before a tombstone that follows an entry; only an
+  // archive window can hold both, and there each tombstone's `when` orders it.
+  return renderFeedOfMarkup(feed,
+    feed.entries.filter(isTombstone).map((e) => raw(e.tombstoneXml)),
+    feed.entries.filter((e): e is EntryView => !isTombstone(e)).map(renderEntryElement));
+}
+
+/**
+ * Renders a feed document around entries that are already rendered (tombstones first, as
+ * {@link renderFeedDocument} orders them), so that a process can render each stored entry once
+ * and reuse it on every page that holds it.
+ */
+export function renderFeedOfMarkup(feed: Omit<FeedView, 'entries'>, tombstones: readonly Markup[], entries: readonly Markup[]): string {
   return xmlDocument(element('feed', { xmlns: NS.atom },
     ...renderFeedHead(feed),
     feed.isArchive && element('fh:archive', { 'xmlns:fh': NS.history }),
     ...feed.links.map(renderLink),
-    // RFC 4287's grammar allows extension elements only before the first entry, so tombstones
-    // come first. Cursor pages already end before a tombstone that follows an entry; only an
-    // archive window can hold both, and there each tombstone's `when` orders it.
-    ...feed.entries.filter(isTombstone).map((e) => raw(e.tombstoneXml)),
-    ...feed.entries.filter((e): e is EntryView => !isTombstone(e)).map(renderEntryElement)));
+    ...tombstones,
+    ...entries));
 }
 
 function isTombstone(view: EntryView | TombstoneView): view is TombstoneView {
