@@ -1,5 +1,4 @@
-import { readFile } from 'node:fs/promises';
-import { replaceFileDurably } from '../client/durable-write.js';
+import { readJsonFile, replaceFileDurably } from '../client/durable-write.js';
 import { UsageError } from './output.js';
 
 /**
@@ -22,19 +21,8 @@ export interface ImportProgress {
 
 /** Loads the progress of this very import, or undefined when there is none yet. */
 export async function loadProgress(path: string, expected: Omit<ImportProgress, 'done' | 'entries'>): Promise<ImportProgress | undefined> {
-  let text: string;
-  try {
-    text = await readFile(path, 'utf8');
-  } catch (error) {
-    if (error instanceof Error && Reflect.get(error, 'code') === 'ENOENT') return undefined;
-    throw error;
-  }
-  let saved: unknown;
-  try {
-    saved = JSON.parse(text);
-  } catch {
-    throw new UsageError(`the progress file ${path} is not JSON; remove it to start the import over`);
-  }
+  const saved = await readJsonFile(path, () => new UsageError(`the progress file ${path} is not JSON; remove it to start the import over`));
+  if (saved === undefined) return undefined;
   const field = (name: string): unknown => (typeof saved === 'object' && saved !== null ? Reflect.get(saved, name) : undefined);
   for (const [name, value] of Object.entries(expected)) {
     if (field(name) !== value) {

@@ -1,5 +1,4 @@
-import { readFile } from 'node:fs/promises';
-import { replaceFileDurably } from './durable-write.js';
+import { readJsonFile, replaceFileDurably } from './durable-write.js';
 import type { Position } from './etag.js';
 import { parsePositionEtag, positionEtag } from './etag.js';
 
@@ -16,19 +15,8 @@ export class CursorFile {
 
   /** The saved cursor, or undefined when the file does not exist yet. */
   async load(): Promise<Cursor | undefined> {
-    let text: string;
-    try {
-      text = await readFile(this.path, 'utf8');
-    } catch (error) {
-      if (error instanceof Error && Reflect.get(error, 'code') === 'ENOENT') return undefined;
-      throw error;
-    }
-    let saved: unknown;
-    try {
-      saved = JSON.parse(text);
-    } catch {
-      throw new Error(`the cursor file ${this.path} is not JSON; remove it to start over`);
-    }
+    const saved = await readJsonFile(this.path, () => new Error(`the cursor file ${this.path} is not JSON; remove it to start over`));
+    if (saved === undefined) return undefined;
     const seq: unknown = typeof saved === 'object' && saved !== null ? Reflect.get(saved, 'seq') : undefined;
     const etag: unknown = typeof saved === 'object' && saved !== null ? Reflect.get(saved, 'etag') : undefined;
     if (typeof seq !== 'number' || !Number.isSafeInteger(seq) || seq < 0) throw new Error(`the cursor file ${this.path} holds no sequence number; remove it to start over`);

@@ -1,4 +1,4 @@
-import { open, rename } from 'node:fs/promises';
+import { open, readFile, rename } from 'node:fs/promises';
 import { dirname } from 'node:path';
 
 /**
@@ -22,5 +22,25 @@ export async function replaceFileDurably(path: string, data: string): Promise<vo
     await directory.sync();
   } finally {
     await directory.close();
+  }
+}
+
+/**
+ * Reads back a JSON file that {@link replaceFileDurably} wrote: its parsed value, or undefined
+ * when the file does not exist yet. A file that is not JSON throws `notJson()`, the caller's own
+ * error saying what to do about it.
+ */
+export async function readJsonFile(path: string, notJson: () => Error): Promise<unknown> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (error) {
+    if (error instanceof Error && Reflect.get(error, 'code') === 'ENOENT') return undefined;
+    throw error;
+  }
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw notJson();
   }
 }
